@@ -1,0 +1,96 @@
+//! The crate's one error type.
+//!
+//! Misuse inside an op (mismatched shapes, an index out of range) is a
+//! programming error and panics with a message naming the op. Everything
+//! that takes outside data — constructors from vectors, files, state dicts —
+//! returns `Result<_, Error>` instead.
+
+use std::fmt;
+
+/// Every fallible operation in gradflow returns this error.
+///
+/// Messages are lower case and say what went wrong and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A buffer's length does not match the number of elements its shape needs.
+    LengthMismatch {
+        /// What was being built, e.g. `"Tensor::from_vec"`.
+        context: &'static str,
+        /// The requested shape.
+        shape: Vec<usize>,
+        /// Elements the shape needs.
+        expected: usize,
+        /// Elements supplied.
+        actual: usize,
+    },
+    /// A shape that cannot describe a tensor (e.g. its element count overflows `usize`).
+    InvalidShape {
+        /// What was being built.
+        context: &'static str,
+        /// The offending shape.
+        shape: Vec<usize>,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// An argument outside its valid range (e.g. a negative standard deviation).
+    InvalidArgument {
+        /// What was being called.
+        context: &'static str,
+        /// What is wrong with the argument.
+        reason: String,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::LengthMismatch {
+                context,
+                shape,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "{context}: shape {shape:?} needs {expected} elements but {actual} were given"
+            ),
+            Error::InvalidShape {
+                context,
+                shape,
+                reason,
+            } => write!(f, "{context}: invalid shape {shape:?}: {reason}"),
+            Error::InvalidArgument { context, reason } => write!(f, "{context}: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// `Result` with gradflow's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync_static<E: std::error::Error + Send + Sync + 'static>() {}
+
+    #[test]
+    fn error_is_send_sync_static() {
+        assert_send_sync_static::<Error>();
+    }
+
+    #[test]
+    fn length_mismatch_message_names_shape_and_counts() {
+        let e = Error::LengthMismatch {
+            context: "Tensor::from_vec",
+            shape: vec![2, 3],
+            expected: 6,
+            actual: 5,
+        };
+        assert_eq!(
+            e.to_string(),
+            "Tensor::from_vec: shape [2, 3] needs 6 elements but 5 were given"
+        );
+    }
+}
