@@ -10,7 +10,7 @@ use std::fmt;
 /// Every fallible operation in gradflow returns this error.
 ///
 /// Messages are lower case and say what went wrong and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Error {
     /// A buffer's length does not match the number of elements its shape needs.
@@ -32,6 +32,26 @@ pub enum Error {
         shape: Vec<usize>,
         /// Why it is invalid.
         reason: String,
+    },
+    /// The gradient checker found an analytic gradient element that
+    /// disagrees with central finite differences (the worst one is named).
+    GradientMismatch {
+        /// Which input (position in the checked function's argument list).
+        input: usize,
+        /// The element's multi-dimensional index in that input.
+        index: Vec<usize>,
+        /// The gradient the tape computed.
+        analytic: f64,
+        /// The central finite-difference estimate.
+        numeric: f64,
+    },
+    /// The checker's fast mode found a directional derivative `vᵀJu` that
+    /// disagrees with its finite-difference estimate.
+    DirectionalMismatch {
+        /// `vᵀJu` from the tape.
+        analytic: f64,
+        /// `(L(x + eps·u) - L(x - eps·u)) / 2eps`.
+        numeric: f64,
     },
     /// An argument outside its valid range (e.g. a negative standard deviation).
     InvalidArgument {
@@ -59,6 +79,19 @@ impl fmt::Display for Error {
                 shape,
                 reason,
             } => write!(f, "{context}: invalid shape {shape:?}: {reason}"),
+            Error::GradientMismatch {
+                input,
+                index,
+                analytic,
+                numeric,
+            } => write!(
+                f,
+                "gradient check: input {input} at index {index:?}: analytic {analytic:e} but finite differences give {numeric:e}"
+            ),
+            Error::DirectionalMismatch { analytic, numeric } => write!(
+                f,
+                "gradient check: directional derivative is {analytic:e} analytically but {numeric:e} by finite differences"
+            ),
             Error::InvalidArgument { context, reason } => write!(f, "{context}: {reason}"),
         }
     }

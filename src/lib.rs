@@ -22,13 +22,20 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod check;
 pub mod error;
 pub mod scalar;
+pub mod tape;
 pub mod tensor;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::{Error, Result};
 pub use rand::SeedableRng;
 pub use scalar::Scalar;
+pub use tape::{
+    BackwardObserver, CustomOp, GradSite, Grads, Param, ParamId, ScopeGuard, Tape, TapeOptions, Var,
+};
 pub use tensor::{Indices, Shape, Tensor, Transpose};
 
 /// The crate's seeded random number generator: PCG-64 (`Mcg128Xsl64`), a
@@ -44,5 +51,8 @@ pub type Rng = rand_pcg::Pcg64Mcg;
 
 /// The types most programs need: `use gradflow::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Error, Indices, Rng, Scalar, SeedableRng, Shape, Tensor, Transpose};
+    pub use crate::{
+        Error, Grads, Indices, Param, ParamId, Rng, Scalar, SeedableRng, Shape, Tape, Tensor,
+        Transpose, Var,
+    };
 }

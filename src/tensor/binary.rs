@@ -41,6 +41,34 @@ pub(crate) fn broadcast_zip<T: Scalar>(
         let x = a.data()[0];
         return b.map(|y| f(x, y));
     }
+    // One operand repeats over the other's leading axes (a bias row added
+    // to every row of a batch): zip it against each chunk.
+    if is_trailing_block(b.shape(), a.shape()) {
+        let row = b.data();
+        return Tensor::build(a.shape_ref().clone(), |out| {
+            for (o, chunk) in out
+                .chunks_exact_mut(row.len())
+                .zip(a.data().chunks_exact(row.len()))
+            {
+                for ((o, &x), &y) in o.iter_mut().zip(chunk).zip(row) {
+                    *o = f(x, y);
+                }
+            }
+        });
+    }
+    if is_trailing_block(a.shape(), b.shape()) {
+        let row = a.data();
+        return Tensor::build(b.shape_ref().clone(), |out| {
+            for (o, chunk) in out
+                .chunks_exact_mut(row.len())
+                .zip(b.data().chunks_exact(row.len()))
+            {
+                for ((o, &y), &x) in o.iter_mut().zip(chunk).zip(row) {
+                    *o = f(x, y);
+                }
+            }
+        });
+    }
     let out_shape = broadcast_shape(op, a.shape(), b.shape());
     let sa = broadcast_strides(a.shape(), &out_shape);
     let sb = broadcast_strides(b.shape(), &out_shape);
@@ -70,6 +98,19 @@ pub(crate) fn broadcast_zip<T: Scalar>(
         }
     }
     Tensor::from_parts(out, out_shape)
+}
+
+/// Whether `small` (ignoring leading 1s) equals the trailing dimensions of
+/// `big` and is not empty, so that `big` is a stack of copies of `small`'s
+/// layout and broadcasting is a plain repeat.
+pub(crate) fn is_trailing_block(small: &[usize], big: &[usize]) -> bool {
+    let first = small.iter().position(|&d| d != 1).unwrap_or(small.len());
+    let core = &small[first..];
+    !core.is_empty()
+        && core.len() <= big.len()
+        && small.len() <= big.len()
+        && big[big.len() - core.len()..] == *core
+        && core.iter().all(|&d| d > 0)
 }
 
 /// The broadcast shape of `a` and `b`, or a panic naming `op`.

@@ -64,13 +64,15 @@ impl<T: Scalar> Tensor<T> {
             indices.shape(),
             shape.dims()
         );
+        for &i in indices.data() {
+            check_index("index_add", i, axis, &shape);
+        }
         let (outer, len, inner) = split_at_axis(&shape, axis);
         let mut out = vec![T::zero(); shape.numel()];
         let src = self.data();
         let picked = indices.numel();
         for o in 0..outer {
             for (j, &i) in indices.data().iter().enumerate() {
-                check_index("index_add", i, axis, &shape);
                 let from = &src[(o * picked + j) * inner..][..inner];
                 let to = &mut out[(o * len + i) * inner..][..inner];
                 for (t, &s) in to.iter_mut().zip(from) {

@@ -176,6 +176,20 @@ impl<T: Scalar> Tensor<T> {
             self.shape(),
             self.shape()
         );
+        if target.dims() == self.shape() {
+            return self.clone();
+        }
+        // A bias gradient: summing whole leading blocks is a row sum.
+        if super::binary::is_trailing_block(&target, self.shape()) && target.rank() <= self.rank() {
+            let row = target.numel();
+            return Tensor::build(target, |out| {
+                for chunk in self.data().chunks_exact(row) {
+                    for (o, &x) in out.iter_mut().zip(chunk) {
+                        *o += x;
+                    }
+                }
+            });
+        }
         let lead = self.rank() - target.rank();
         let axes: Vec<usize> = (0..self.rank())
             .filter(|&i| i < lead || (target[i - lead] == 1 && self.shape()[i] != 1))
@@ -267,6 +281,11 @@ impl<T: Scalar> Tensor<T> {
                 t.shape()
             );
         }
+        assert!(
+            axis <= first.len(),
+            "stack: axis {axis} is out of range for stacking shape {first:?}; it may be at most the rank {}",
+            first.len()
+        );
         let expanded: Vec<Tensor<T>> = tensors.iter().map(|t| t.unsqueeze(axis)).collect();
         let refs: Vec<&Tensor<T>> = expanded.iter().collect();
         Tensor::concat(&refs, axis)

@@ -5,6 +5,7 @@
 //! backward rules (`dA = dC·Bᵀ`, `dB = Aᵀ·dC`) and the fused dense layer never
 //! copy a transpose.
 
+use super::small_gemm::small_gemm;
 use super::{Shape, Tensor};
 use crate::scalar::Scalar;
 
@@ -113,61 +114,6 @@ pub(crate) fn gemm<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: &mut [T]) {
     }
 }
 
-/// Plain loops for small products, ordered so the innermost loop runs over
-/// contiguous memory where a layout allows it.
-fn small_gemm<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: &mut [T]) {
-    let (k, n) = (a.cols, b.cols);
-    if b.col_stride == 1 {
-        // Row i of c accumulates a(i,p)·row p of b: a contiguous axpy.
-        for (i, c_row) in c.chunks_exact_mut(n).enumerate() {
-            c_row.fill(T::zero());
-            for p in 0..k {
-                let aip = a.data[i * a.row_stride + p * a.col_stride];
-                let b_row = &b.data[p * b.row_stride..p * b.row_stride + n];
-                for (cij, &bpj) in c_row.iter_mut().zip(b_row) {
-                    *cij += aip * bpj;
-                }
-            }
-        }
-    } else if a.col_stride == 1 && b.row_stride == 1 {
-        // Both operands contiguous along k: each entry is a dot product.
-        for (i, c_row) in c.chunks_exact_mut(n).enumerate() {
-            let a_row = &a.data[i * a.row_stride..i * a.row_stride + k];
-            for (j, cij) in c_row.iter_mut().enumerate() {
-                let b_col = &b.data[j * b.col_stride..j * b.col_stride + k];
-                *cij = dot(a_row, b_col);
-            }
-        }
-    } else {
-        for (i, c_row) in c.chunks_exact_mut(n).enumerate() {
-            for (j, cij) in c_row.iter_mut().enumerate() {
-                let mut acc = T::zero();
-                for p in 0..k {
-                    acc += a.data[i * a.row_stride + p * a.col_stride]
-                        * b.data[p * b.row_stride + j * b.col_stride];
-                }
-                *cij = acc;
-            }
-        }
-    }
-}
-
-/// Dot product with four accumulators (a fixed order that vectorizes).
-fn dot<T: Scalar>(x: &[T], y: &[T]) -> T {
-    let mut acc = [T::zero(); 4];
-    let mut xc = x.chunks_exact(4);
-    let mut yc = y.chunks_exact(4);
-    for (xs, ys) in (&mut xc).zip(&mut yc) {
-        for l in 0..4 {
-            acc[l] += xs[l] * ys[l];
-        }
-    }
-    for (l, (&a, &b)) in xc.remainder().iter().zip(yc.remainder()).enumerate() {
-        acc[l] += a * b;
-    }
-    (acc[0] + acc[2]) + (acc[1] + acc[3])
-}
-
 /// Rows and columns of a stored matrix once `t` is applied.
 fn oriented(rows: usize, cols: usize, t: Transpose) -> (usize, usize) {
     match t {
@@ -235,8 +181,12 @@ impl<T: Scalar> Tensor<T> {
                 "matmul: batch sizes {x} and {y} differ (shapes {sa:?} and {sb:?}); they must be equal or 1"
             ),
         };
-        let mut out = vec![T::zero(); batch * m * n];
-        if batch > 0 {
+        let shape = if sa.len() == 2 && sb.len() == 2 {
+            Shape::new(&[m, n])
+        } else {
+            Shape::new(&[batch, m, n])
+        };
+        Tensor::build(shape, |out| {
             let (size_a, size_b) = (ra * ca, rb * cb);
             for (i, c) in out.chunks_exact_mut((m * n).max(1)).enumerate().take(batch) {
                 let ia = if batch_a == 1 { 0 } else { i };
@@ -245,13 +195,7 @@ impl<T: Scalar> Tensor<T> {
                 let b = MatRef::new(&other.data()[ib * size_b..(ib + 1) * size_b], rb, cb, tb);
                 gemm(a, b, c);
             }
-        }
-        let shape = if sa.len() == 2 && sb.len() == 2 {
-            Shape::new(&[m, n])
-        } else {
-            Shape::new(&[batch, m, n])
-        };
-        Tensor::from_parts(out, shape)
+        })
     }
 }
 

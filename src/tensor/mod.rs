@@ -8,7 +8,7 @@
 //!
 //! Misuse (mismatched shapes, an axis out of range) panics with a message
 //! naming the op, the shapes and the fix; constructors that take outside
-//! data return [`Result`](crate::Result).
+//! data return [`crate::Result`].
 
 pub mod binary;
 mod display;
@@ -19,6 +19,7 @@ pub mod matmul;
 mod random;
 pub mod reduce;
 mod shape;
+mod small_gemm;
 pub mod softmax;
 mod strided;
 pub mod unary;
@@ -51,18 +52,34 @@ use crate::scalar::Scalar;
 /// ```
 #[derive(Clone)]
 pub struct Tensor<T: Scalar = f32> {
-    data: Arc<Vec<T>>,
+    data: Arc<[T]>,
     shape: Shape,
 }
 
 impl<T: Scalar> Tensor<T> {
-    /// Wraps a buffer whose length is already known to match `shape`.
+    /// Wraps a buffer whose length is already known to match `shape`
+    /// (one copy into the shared allocation; hot kernels use
+    /// [`Tensor::build`] or [`Tensor::from_arc`] instead).
     pub(crate) fn from_parts(data: Vec<T>, shape: Shape) -> Tensor<T> {
         debug_assert_eq!(data.len(), shape.numel());
         Tensor {
-            data: Arc::new(data),
+            data: Arc::from(data),
             shape,
         }
+    }
+
+    /// Wraps a shared buffer whose length matches `shape`.
+    pub(crate) fn from_arc(data: Arc<[T]>, shape: Shape) -> Tensor<T> {
+        debug_assert_eq!(data.len(), shape.numel());
+        Tensor { data, shape }
+    }
+
+    /// A tensor of `shape` whose elements `fill` writes into a zeroed
+    /// buffer: one allocation (reference count and data together), no copy.
+    pub(crate) fn build(shape: Shape, fill: impl FnOnce(&mut [T])) -> Tensor<T> {
+        let mut data = zeroed_buffer::<T>(shape.numel());
+        fill(Arc::get_mut(&mut data).expect("a new buffer is unique"));
+        Tensor { data, shape }
     }
 
     /// A tensor of the given shape filled with `value`.
@@ -71,7 +88,7 @@ impl<T: Scalar> Tensor<T> {
     /// If the element count overflows `usize`.
     pub fn full(shape: impl Into<Shape>, value: T) -> Tensor<T> {
         let shape = shape.into();
-        Tensor::from_parts(vec![value; shape.numel()], shape)
+        Tensor::build(shape, |out| out.fill(value))
     }
 
     /// A tensor of zeros.
@@ -215,7 +232,7 @@ impl<T: Scalar> Tensor<T> {
     /// Mutable access to the elements; copies the buffer first only if it
     /// is shared with another tensor (copy on write).
     pub fn data_mut(&mut self) -> &mut [T] {
-        Arc::make_mut(&mut self.data).as_mut_slice()
+        Arc::make_mut(&mut self.data)
     }
 
     /// Whether this tensor is the only owner of its buffer, so that
@@ -265,9 +282,9 @@ impl<T: Scalar> Tensor<T> {
         self.data.to_vec()
     }
 
-    /// The elements as a `Vec`, without copying when the buffer is not shared.
+    /// The elements as a `Vec` (a copy: the buffer is shared storage).
     pub fn into_vec(self) -> Vec<T> {
-        Arc::try_unwrap(self.data).unwrap_or_else(|shared| shared.to_vec())
+        self.data.to_vec()
     }
 
     /// The same elements converted to another element type.
@@ -287,6 +304,15 @@ impl<T: Scalar> PartialEq for Tensor<T> {
     fn eq(&self, other: &Tensor<T>) -> bool {
         self.shape == other.shape && self.data[..] == other.data[..]
     }
+}
+
+/// A shared buffer of `n` zeros, allocated zeroed (calloc: large buffers
+/// come from the OS already zero, so this costs no pass over memory).
+fn zeroed_buffer<T: Scalar>(n: usize) -> Arc<[T]> {
+    let zeroed: Arc<[std::mem::MaybeUninit<T>]> = Arc::new_zeroed_slice(n);
+    // SAFETY: `T` is `f32` or `f64` (the trait is sealed), for which the
+    // all-zero bit pattern is the valid value `+0.0`.
+    unsafe { zeroed.assume_init() }
 }
 
 fn checked_numel(shape: &Shape, context: &'static str) -> Result<usize> {

@@ -39,6 +39,19 @@ impl Shape {
         }
     }
 
+    /// A shape of the given rank with every dimension 0 (a scratch value
+    /// to fill in; no heap allocation up to rank 6).
+    pub(crate) fn zeros(rank: usize) -> Shape {
+        if rank <= INLINE_RANK {
+            Shape(Repr::Inline {
+                rank: rank as u8,
+                dims: [0; INLINE_RANK],
+            })
+        } else {
+            Shape(Repr::Heap(vec![0; rank].into()))
+        }
+    }
+
     /// The shape of a scalar (rank 0, one element).
     pub fn scalar() -> Shape {
         Shape::new(&[])
@@ -90,7 +103,7 @@ impl Shape {
     /// when some pair of trailing-aligned dimensions differs and neither is 1.
     pub fn broadcast(a: &[usize], b: &[usize]) -> Option<Shape> {
         let rank = a.len().max(b.len());
-        let mut out = Shape::new(&vec![0; rank]);
+        let mut out = Shape::zeros(rank);
         let o = out.dims_mut();
         for i in 0..rank {
             let da = if i < rank - a.len() {
@@ -127,7 +140,7 @@ impl Shape {
 pub(crate) fn broadcast_strides(from: &[usize], to: &[usize]) -> Shape {
     let own = Shape::new(from).strides();
     let offset = to.len() - from.len();
-    let mut out = Shape::new(&vec![0; to.len()]);
+    let mut out = Shape::zeros(to.len());
     let o = out.dims_mut();
     for (i, (&d, &s)) in from.iter().zip(own.iter()).enumerate() {
         o[offset + i] = if d == 1 && to[offset + i] != 1 { 0 } else { s };

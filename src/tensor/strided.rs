@@ -27,7 +27,7 @@ impl<'a, const N: usize> StridedRows<'a, N> {
         StridedRows {
             shape,
             strides,
-            counter: Shape::new(&vec![0; rank.saturating_sub(1)]),
+            counter: Shape::zeros(rank.saturating_sub(1)),
             offsets: [0; N],
             remaining: if numel == 0 { 0 } else { rows },
         }

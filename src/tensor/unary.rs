@@ -12,7 +12,7 @@ impl<T: Scalar> Tensor<T> {
     /// Applies `f` to every element, keeping the shape.
     pub fn map(&self, f: impl Fn(T) -> T) -> Tensor<T> {
         let data = self.data().iter().map(|&x| f(x)).collect();
-        Tensor::from_parts(data, self.shape_ref().clone())
+        Tensor::from_arc(data, self.shape_ref().clone())
     }
 
     /// Applies `f` to every element in place (copy on write if shared).
@@ -68,8 +68,9 @@ impl<T: Scalar> Tensor<T> {
         self.map(|x| x.powi(n))
     }
 
-    /// `min(max(x, low), high)`, as `torch.clamp`: NaN stays NaN, and when
-    /// `low > high` every element becomes `high`.
+    /// `min(max(x, low), high)`, as `torch.clamp`: NaN stays NaN, a NaN
+    /// bound gives NaN everywhere, and when `low > high` every element
+    /// becomes `high`.
     pub fn clamp(&self, low: T, high: T) -> Tensor<T> {
         self.map(|x| clamp(x, low, high))
     }
@@ -82,7 +83,7 @@ impl<T: Scalar> Tensor<T> {
 
     /// Hyperbolic tangent.
     pub fn tanh(&self) -> Tensor<T> {
-        self.map(T::tanh)
+        self.map(T::tanh_kernel)
     }
 
     /// `max(0, x)`; NaN stays NaN.
@@ -153,10 +154,13 @@ pub(crate) fn sigmoid<T: Scalar>(x: T) -> T {
     T::one() / (T::one() + (-x).exp())
 }
 
-/// `torch.clamp` for one value: NaN passes through.
+/// `torch.clamp` for one value: a NaN input passes through, and a NaN
+/// bound makes the result NaN (PyTorch's `min != min || max != max` check).
 #[inline]
 pub(crate) fn clamp<T: Scalar>(x: T, low: T, high: T) -> T {
-    if x.is_nan() {
+    if low.is_nan() || high.is_nan() {
+        T::nan()
+    } else if x.is_nan() {
         x
     } else {
         let raised = if x < low { low } else { x };

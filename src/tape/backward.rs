@@ -1,0 +1,132 @@
+//! The reverse sweep: one pass over the arena, last node first.
+
+use super::hooks::{BackwardObserver, GradSite, NodeHook};
+use super::scope::Scopes;
+use super::{Grads, Node};
+use crate::scalar::Scalar;
+use crate::tensor::Tensor;
+
+/// What a backward rule sees: the values of the nodes before it, and a sink
+/// for the gradients it sends to its inputs.
+pub(crate) struct Ctx<'a, T: Scalar> {
+    nodes: &'a [Node<T>],
+    grads: &'a mut [Option<Tensor<T>>],
+}
+
+impl<T: Scalar> Ctx<'_, T> {
+    /// The forward value of input node `i`.
+    pub(crate) fn value(&self, i: usize) -> &Tensor<T> {
+        &self.nodes[i].value
+    }
+
+    /// Whether input `i` wants a gradient (rules skip work for those that
+    /// do not, such as a matmul's constant input).
+    pub(crate) fn needs(&self, i: usize) -> bool {
+        self.nodes[i].requires_grad
+    }
+
+    /// Sends a gradient contribution to input `i`: the first is stored by
+    /// move, later ones are added (fan-in).
+    pub(crate) fn send(&mut self, i: usize, grad: Tensor<T>) {
+        if !self.nodes[i].requires_grad {
+            return;
+        }
+        debug_assert_eq!(
+            grad.shape(),
+            self.nodes[i].value.shape(),
+            "gradient shape of node {i}"
+        );
+        match &mut self.grads[i] {
+            slot @ None => *slot = Some(grad),
+            Some(acc) => acc.add_inplace(&grad),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn run<T: Scalar>(
+    nodes: &mut Vec<Node<T>>,
+    output: usize,
+    seed: Tensor<T>,
+    hooks: &mut [NodeHook<T>],
+    mut observer: Option<&mut dyn BackwardObserver<T>>,
+    scopes: &Scopes,
+    tape_id: u64,
+    retain: bool,
+) -> Grads<T> {
+    let mut result = Grads::new();
+    if !nodes[output].requires_grad {
+        return result;
+    }
+    if !retain {
+        // Nodes recorded after the output cannot lead to it.
+        nodes.truncate(output + 1);
+    }
+    let mut grads: Vec<Option<Tensor<T>>> = (0..=output).map(|_| None).collect();
+    grads[output] = Some(seed);
+    // Latest node first; the stable sort keeps registration order per node.
+    hooks.sort_by_key(|h| std::cmp::Reverse(h.node()));
+    let mut next_hook = 0;
+
+    for i in (0..=output).rev() {
+        let Some(mut grad) = grads[i].take() else {
+            if !retain {
+                nodes.truncate(i);
+            }
+            continue;
+        };
+        if next_hook < hooks.len() {
+            while next_hook < hooks.len() && hooks[next_hook].node() > i {
+                next_hook += 1;
+            }
+            let end = hooks[next_hook..]
+                .iter()
+                .position(|h| h.node() != i)
+                .map_or(hooks.len(), |p| next_hook + p);
+            for hook in &mut hooks[next_hook..end] {
+                if let NodeHook::Modify { f, .. } = hook {
+                    f(&mut grad);
+                }
+            }
+            for hook in &mut hooks[next_hook..end] {
+                if let NodeHook::Observe { f, .. } = hook {
+                    f(&grad);
+                }
+            }
+            next_hook = end;
+        }
+        let (before, rest) = nodes.split_at(i);
+        let node = &rest[0];
+        if let Some(obs) = observer.as_deref_mut()
+            && node.scope != 0
+        {
+            let site = GradSite {
+                node: i,
+                path: scopes.path(node.scope),
+                op: node.op.name(),
+                output_of: scopes.outputs_of(i).collect(),
+            };
+            obs.observe(&site, &grad);
+        }
+        if node.op.is_leaf() {
+            if let Some(id) = node.grad_id {
+                result.insert_var((tape_id, i), id, grad);
+            }
+        } else {
+            if let Some(id) = node.grad_id {
+                result.insert_var((tape_id, i), id, grad.clone());
+            }
+            let mut ctx = Ctx {
+                nodes: before,
+                grads: &mut grads[..i],
+            };
+            node.op.backward(&node.value, grad, &mut ctx);
+        }
+        if !retain {
+            // Drops the node's saved values in place, as soon as its rule ran.
+            nodes.truncate(i);
+        }
+    }
+    result.finish();
+    result
+}

@@ -1,0 +1,381 @@
+//! The tape: reverse-mode automatic differentiation over the tensor layer.
+//!
+//! A [`Tape`] is a Wengert list: an arena of nodes, each the output of one
+//! recorded op whose inputs have smaller indices. [`Var`] is a `Copy`
+//! handle (the tape plus an index); its methods and operators compute a
+//! value with the tensor kernels and record the op. [`Tape::backward`]
+//! sweeps the arena once in reverse: when it reaches a node, that node's
+//! gradient is complete, so its hooks fire once with the whole gradient,
+//! then its backward rule sends gradients to its inputs and its saved
+//! values are dropped.
+//!
+//! ```
+//! use gradflow::{Param, Tape, Tensor};
+//!
+//! let w = Param::new(Tensor::<f64>::from_vec(vec![1.0, 2.0], [2])?);
+//! let tape = Tape::new();
+//! let x = tape.constant(Tensor::from_vec(vec![3.0, 4.0], [2])?);
+//! let loss = (tape.param(&w) * x).sum_all(); // w·x
+//! let grads = tape.backward(loss);
+//! assert_eq!(grads.get(&w).unwrap().to_vec(), vec![3.0, 4.0]); // ∂(w·x)/∂w = x
+//! # Ok::<(), gradflow::Error>(())
+//! ```
+
+mod grads;
+mod hooks;
+pub mod ops;
+mod param;
+mod scope;
+mod var;
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub use grads::Grads;
+pub use hooks::{BackwardObserver, GradSite};
+pub use ops::custom::CustomOp;
+pub use param::{Param, ParamId};
+pub use scope::ScopeGuard;
+pub use var::Var;
+
+use crate::scalar::Scalar;
+use crate::tensor::Tensor;
+use hooks::NodeHook;
+use ops::Op;
+use scope::Scopes;
+
+/// One recorded value and the op that produced it.
+pub(crate) struct Node<T: Scalar> {
+    pub(crate) value: Tensor<T>,
+    pub(crate) op: Op<T>,
+    /// Whether a gradient must flow into this node (it depends on a param or
+    /// leaf). Ops on nodes that do not are recorded as constants.
+    pub(crate) requires_grad: bool,
+    /// Index into the tape's interned scope paths (0 = no scope).
+    pub(crate) scope: u32,
+    /// Set for params, gradient-requiring leaves and retained vars.
+    pub(crate) grad_id: Option<ParamId>,
+}
+
+static NEXT_TAPE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Options for a tape, set when it is created.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TapeOptions {
+    /// Keep every node's values after backward, so the tape can be printed,
+    /// read or swept again. Off by default: backward frees as it goes.
+    pub retain_graph: bool,
+}
+
+impl TapeOptions {
+    /// Keep (or free) the graph after backward.
+    pub fn with_retain_graph(mut self, retain: bool) -> Self {
+        self.retain_graph = retain;
+        self
+    }
+}
+
+/// A recording of one forward computation, and its reverse sweep.
+///
+/// Single-threaded by design (`!Sync`): build one tape per step and per
+/// thread. Parameters live outside it ([`Param`]); `tape.param(&p)` puts one
+/// on the tape without copying its storage.
+pub struct Tape<T: Scalar = f32> {
+    id: u64,
+    nodes: RefCell<Vec<Node<T>>>,
+    params: RefCell<param::ParamIndex>,
+    scopes: RefCell<Scopes>,
+    hooks: RefCell<Vec<NodeHook<T>>>,
+    swept: Cell<bool>,
+    options: TapeOptions,
+}
+
+impl<T: Scalar> Default for Tape<T> {
+    fn default() -> Self {
+        Tape::new()
+    }
+}
+
+impl<T: Scalar> Tape<T> {
+    /// An empty tape.
+    pub fn new() -> Tape<T> {
+        Tape::with_options(TapeOptions::default())
+    }
+
+    /// An empty tape with the given options.
+    pub fn with_options(options: TapeOptions) -> Tape<T> {
+        Tape {
+            id: NEXT_TAPE_ID.fetch_add(1, Ordering::Relaxed),
+            nodes: RefCell::new(arena::take_nodes()),
+            params: RefCell::new(param::ParamIndex::default()),
+            scopes: RefCell::new(Scopes::new()),
+            hooks: RefCell::new(Vec::new()),
+            swept: Cell::new(false),
+            options,
+        }
+    }
+
+    /// A value that needs no gradient (inputs, targets, masks).
+    pub fn constant(&self, value: Tensor<T>) -> Var<'_, T> {
+        self.push(value, Op::Leaf, false, None)
+    }
+
+    /// A leaf that requires a gradient; read it with
+    /// [`Grads::wrt`] after backward.
+    pub fn leaf(&self, value: Tensor<T>) -> Var<'_, T> {
+        self.push(value, Op::Leaf, true, Some(ParamId::fresh()))
+    }
+
+    /// Puts a parameter on the tape, sharing its storage. A parameter put on
+    /// twice is one node: its uses sum into one gradient.
+    pub fn param(&self, param: &Param<T>) -> Var<'_, T> {
+        if let Some(index) = self.params.borrow().get(param.id()) {
+            return Var::new(self, index);
+        }
+        let var = self.push(param.value().clone(), Op::Leaf, true, Some(param.id()));
+        self.params.borrow_mut().insert(param.id(), var.index());
+        var
+    }
+
+    /// Asks backward to report the gradient of an intermediate var too
+    /// (read it with [`Grads::wrt`]).
+    pub fn retain(&self, var: Var<'_, T>) {
+        let mut nodes = self.nodes.borrow_mut();
+        let node = &mut nodes[var.index()];
+        if node.grad_id.is_none() {
+            node.grad_id = Some(ParamId::fresh());
+        }
+    }
+
+    /// Opens a name scope: every node recorded while the guard lives is
+    /// labelled with the current path (nested scopes join with `.`). Only
+    /// metadata; no op is inserted.
+    pub fn scope(&self, name: &str) -> ScopeGuard<'_, T> {
+        let len = self.nodes.borrow().len();
+        self.scopes.borrow_mut().enter(name, len);
+        ScopeGuard::new(self)
+    }
+
+    pub(crate) fn exit_scope(&self) {
+        let len = self.nodes.borrow().len();
+        self.scopes.borrow_mut().exit(len);
+    }
+
+    /// Number of recorded nodes.
+    pub fn len(&self) -> usize {
+        self.nodes.borrow().len()
+    }
+
+    /// Whether nothing has been recorded.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.borrow().is_empty()
+    }
+
+    /// The tape's process-unique id.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Records a node and returns its handle.
+    pub(crate) fn push(
+        &self,
+        value: Tensor<T>,
+        op: Op<T>,
+        requires_grad: bool,
+        grad_id: Option<ParamId>,
+    ) -> Var<'_, T> {
+        assert!(
+            !self.swept.get(),
+            "tape: cannot record after backward has consumed the tape; build a new tape for the next step"
+        );
+        let scope = self.scopes.borrow().current();
+        let mut nodes = self.nodes.borrow_mut();
+        nodes.push(Node {
+            value,
+            op,
+            requires_grad,
+            scope,
+            grad_id,
+        });
+        Var::new(self, nodes.len() - 1)
+    }
+
+    /// Records an op's output: as the op if any input requires a gradient,
+    /// as a constant otherwise (so backward skips it).
+    pub(crate) fn record(&self, value: Tensor<T>, op: Op<T>) -> Var<'_, T> {
+        let requires_grad = {
+            let nodes = self.nodes.borrow();
+            let mut any = false;
+            op.for_each_input(|i| any |= nodes[i].requires_grad);
+            any
+        };
+        if requires_grad {
+            self.push(value, op, true, None)
+        } else {
+            self.push(value, Op::Leaf, false, None)
+        }
+    }
+
+    /// A node's value (a cheap, storage-sharing clone).
+    #[track_caller]
+    pub(crate) fn value(&self, index: usize) -> Tensor<T> {
+        self.with_value(index, Tensor::clone)
+    }
+
+    /// Runs `f` on a node's value, borrowed.
+    #[track_caller]
+    pub(crate) fn with_value<R>(&self, index: usize, f: impl FnOnce(&Tensor<T>) -> R) -> R {
+        let nodes = self.nodes.borrow();
+        match nodes.get(index) {
+            Some(node) => f(&node.value),
+            None => panic!(
+                "tape: var #{index} is gone: backward consumed the tape (read values before calling backward, \
+                 or create the tape with TapeOptions::default().with_retain_graph(true))"
+            ),
+        }
+    }
+
+    pub(crate) fn add_hook(&self, hook: NodeHook<T>) {
+        self.hooks.borrow_mut().push(hook);
+    }
+
+    /// Reverse-mode sweep from a scalar `loss`, returning the gradients of
+    /// every parameter, gradient-requiring leaf and retained var.
+    ///
+    /// # Panics
+    /// If `loss` has more than one element (use
+    /// [`Tape::backward_with_seed`]) or belongs to another tape.
+    #[track_caller]
+    pub fn backward(&self, loss: Var<'_, T>) -> Grads<T> {
+        let seed = self.scalar_seed(loss);
+        self.sweep(loss, seed, None)
+    }
+
+    /// Reverse-mode sweep seeded with `seed` (the gradient of some scalar
+    /// with respect to `output`; it must have `output`'s shape).
+    ///
+    /// # Panics
+    /// If the seed's shape differs from the output's.
+    #[track_caller]
+    pub fn backward_with_seed(&self, output: Var<'_, T>, seed: Tensor<T>) -> Grads<T> {
+        let shape = output.shape();
+        assert!(
+            seed.shape() == shape.dims(),
+            "backward_with_seed: seed shape {:?} differs from the output's shape {shape:?}",
+            seed.shape()
+        );
+        self.sweep(output, seed, None)
+    }
+
+    /// As [`Tape::backward`], calling `observer` with the complete gradient
+    /// of every labelled node (recorded inside a [`Tape::scope`]) as the
+    /// sweep reaches it.
+    #[track_caller]
+    pub fn backward_with(
+        &self,
+        loss: Var<'_, T>,
+        observer: &mut dyn BackwardObserver<T>,
+    ) -> Grads<T> {
+        let seed = self.scalar_seed(loss);
+        self.sweep(loss, seed, Some(observer))
+    }
+
+    #[track_caller]
+    fn scalar_seed(&self, loss: Var<'_, T>) -> Tensor<T> {
+        let shape = loss.shape();
+        assert!(
+            shape.iter().product::<usize>() == 1,
+            "backward: the loss has shape {shape:?}; backward needs a single element \
+             (reduce it with sum_all or mean_all, or call backward_with_seed)"
+        );
+        Tensor::full(shape, T::one())
+    }
+
+    #[track_caller]
+    fn sweep(
+        &self,
+        output: Var<'_, T>,
+        seed: Tensor<T>,
+        observer: Option<&mut dyn BackwardObserver<T>>,
+    ) -> Grads<T> {
+        assert!(
+            output.tape_id() == self.id,
+            "backward: the var belongs to another tape"
+        );
+        assert!(
+            !self.swept.get(),
+            "backward: this tape was already swept; keep the graph with TapeOptions::default().with_retain_graph(true)"
+        );
+        // Taken out of the RefCell first: a hook or custom op that touches
+        // the tape cannot hit a borrow panic.
+        let mut nodes = std::mem::take(&mut *self.nodes.borrow_mut());
+        let mut hooks = std::mem::take(&mut *self.hooks.borrow_mut());
+        let scopes = self.scopes.borrow();
+        let retain = self.options.retain_graph;
+        if !retain {
+            self.swept.set(true);
+        }
+        let grads = backward::run(
+            &mut nodes,
+            output.index(),
+            seed,
+            &mut hooks,
+            observer,
+            &scopes,
+            self.id,
+            retain,
+        );
+        if retain {
+            *self.hooks.borrow_mut() = hooks;
+        } else {
+            // Emptied by the sweep; kept for its allocation (see `arena`).
+            nodes.clear();
+        }
+        *self.nodes.borrow_mut() = nodes;
+        grads
+    }
+}
+
+mod arena;
+mod backward;
+
+impl<T: Scalar> Drop for Tape<T> {
+    fn drop(&mut self) {
+        arena::give_back(std::mem::take(self.nodes.get_mut()));
+    }
+}
+
+impl<T: Scalar> fmt::Display for Tape<T> {
+    /// One line per node: index, op and inputs, shape, and scope path.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let nodes = self.nodes.borrow();
+        let scopes = self.scopes.borrow();
+        if nodes.is_empty() && self.swept.get() {
+            return writeln!(f, "(tape consumed by backward)");
+        }
+        for (i, node) in nodes.iter().enumerate() {
+            write!(
+                f,
+                "#{i:<4} {:<28} {:?}",
+                node.op.describe(),
+                node.value.shape()
+            )?;
+            if node.scope != 0 {
+                write!(f, "  @{}", scopes.path(node.scope))?;
+            }
+            if let Some(id) = node.grad_id {
+                write!(f, "  [{id}]")?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}
+
+impl<T: Scalar> fmt::Debug for Tape<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Tape(#{}, {} nodes)", self.id, self.len())
+    }
+}
