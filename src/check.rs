@@ -203,6 +203,153 @@ fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
     index
 }
 
+/// Checks a layer's gradients — with respect to its input and to every
+/// parameter — against central finite differences, with the default
+/// tolerances. The output is reduced with fixed random weights as in
+/// [`check_gradients`]. The layer runs in whatever mode it is in (a batch
+/// norm in training mode normalizes with each evaluation's own batch
+/// statistics, so its check covers the statistics' gradient too).
+///
+/// ```
+/// use gradflow::check::check_layer;
+/// use gradflow::nn::{Dense, Init};
+/// use gradflow::{Rng, SeedableRng, Tensor};
+///
+/// let mut rng = Rng::seed_from_u64(0);
+/// let mut layer = Dense::<f64>::new(3, 2, Init::xavier_uniform(), &mut rng);
+/// let x = Tensor::normal([4, 3], 0.0, 1.0, &mut rng);
+/// check_layer(&mut layer, &x)?;
+/// # Ok::<(), gradflow::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::GradientMismatch`]: `input` 0 is the layer's input, `input`
+/// `k ≥ 1` the `k`-th parameter in visiting order.
+pub fn check_layer<L: crate::nn::Layer<f64> + ?Sized>(
+    layer: &mut L,
+    input: &Tensor<f64>,
+) -> Result<()> {
+    let options = CheckOptions::default();
+    let mut rng = Rng::seed_from_u64(options.seed);
+    let weights = {
+        let tape = Tape::<f64>::new();
+        let shape = layer.forward(tape.constant(input.clone())).shape();
+        Tensor::<f64>::uniform(shape, 0.5, 1.5, &mut rng)
+    };
+    let loss = |layer: &mut L, x: &Tensor<f64>| -> f64 {
+        let tape = Tape::<f64>::new();
+        layer
+            .forward(tape.constant(x.clone()))
+            .value()
+            .mul(&weights)
+            .sum_all()
+            .item()
+    };
+    // Analytic gradients: the input's, then each parameter's in order.
+    let mut analytic = Vec::new();
+    {
+        let tape = Tape::<f64>::new();
+        let x = tape.leaf(input.clone());
+        let out = layer.forward(x);
+        let grads = tape.backward_with_seed(out, weights.clone());
+        analytic.push(
+            grads
+                .wrt(x)
+                .cloned()
+                .unwrap_or_else(|| Tensor::zeros(input.shape_ref())),
+        );
+        layer.visit_params(&mut |_, p| {
+            analytic.push(
+                grads
+                    .get(p)
+                    .cloned()
+                    .unwrap_or_else(|| Tensor::zeros(p.value().shape_ref())),
+            );
+        });
+    }
+    let close = |a: f64, n: f64| (a - n).abs() <= options.atol + options.rtol * n.abs();
+    let mut worst: Option<(f64, Error)> = None;
+    let mut consider = |input_no: usize, e: usize, shape: &[usize], a: f64, numeric: f64| {
+        if !close(a, numeric) {
+            let excess = (a - numeric).abs() - options.rtol * numeric.abs();
+            if worst
+                .as_ref()
+                .is_none_or(|(w, _)| excess > *w || excess.is_nan())
+            {
+                let err = Error::GradientMismatch {
+                    input: input_no,
+                    index: unravel(e, shape),
+                    analytic: a,
+                    numeric,
+                };
+                worst = Some((excess, err));
+            }
+        }
+    };
+    let mut x = input.clone();
+    for e in 0..x.numel() {
+        let original = x.data()[e];
+        x.data_mut()[e] = original + options.eps;
+        let plus = loss(layer, &x);
+        x.data_mut()[e] = original - options.eps;
+        let minus = loss(layer, &x);
+        x.data_mut()[e] = original;
+        consider(
+            0,
+            e,
+            x.shape(),
+            analytic[0].data()[e],
+            (plus - minus) / (2.0 * options.eps),
+        );
+    }
+    let mut count = 0;
+    layer.visit_params(&mut |_, _| count += 1);
+    for k in 0..count {
+        let numel = nth_param(layer, k, |p| p.numel());
+        for e in 0..numel {
+            let original = nth_param(layer, k, |p| p.value().data()[e]);
+            nth_param(layer, k, |p| {
+                p.value_mut().data_mut()[e] = original + options.eps
+            });
+            let plus = loss(layer, input);
+            nth_param(layer, k, |p| {
+                p.value_mut().data_mut()[e] = original - options.eps
+            });
+            let minus = loss(layer, input);
+            nth_param(layer, k, |p| p.value_mut().data_mut()[e] = original);
+            let shape = nth_param(layer, k, |p| p.shape().to_vec());
+            consider(
+                k + 1,
+                e,
+                &shape,
+                analytic[k + 1].data()[e],
+                (plus - minus) / (2.0 * options.eps),
+            );
+        }
+    }
+    worst.map_or(Ok(()), |(_, e)| Err(e))
+}
+
+/// Runs `f` on the `k`-th parameter of `layer` (visiting order).
+fn nth_param<L: crate::nn::Layer<f64> + ?Sized, R>(
+    layer: &mut L,
+    k: usize,
+    f: impl FnOnce(&mut crate::Param<f64>) -> R,
+) -> R {
+    let mut f = Some(f);
+    let mut out = None;
+    let mut i = 0;
+    layer.visit_params_mut(&mut |_, p| {
+        if i == k
+            && let Some(f) = f.take()
+        {
+            out = Some(f(p));
+        }
+        i += 1;
+    });
+    out.expect("parameter index in range")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,6 +421,40 @@ mod tests {
             ..CheckOptions::default()
         };
         check_gradients_with(f, &[a, b], &fast).unwrap();
+    }
+
+    /// A layer `y = WrongSquare(x·w)`: its backward is wrong by a factor 2.
+    struct BrokenLayer {
+        w: crate::Param<f64>,
+    }
+
+    impl crate::nn::Module<f64> for BrokenLayer {
+        fn visit_params(&self, f: &mut dyn FnMut(&str, &crate::Param<f64>)) {
+            f("w", &self.w);
+        }
+        fn visit_params_mut(&mut self, f: &mut dyn FnMut(&str, &mut crate::Param<f64>)) {
+            f("w", &mut self.w);
+        }
+        fn describe(&self) -> String {
+            "BrokenLayer".to_string()
+        }
+    }
+
+    impl crate::nn::Layer<f64> for BrokenLayer {
+        fn forward<'t>(&mut self, x: Var<'t, f64>) -> Var<'t, f64> {
+            let w = x.tape().param(&self.w);
+            Var::custom(WrongSquare, &[x * w])
+        }
+    }
+
+    #[test]
+    fn check_layer_fails_on_a_wrong_backward() {
+        let mut layer = BrokenLayer {
+            w: crate::Param::new(Tensor::from_vec(vec![1.5, -2.0], [2]).unwrap()),
+        };
+        let x = Tensor::from_vec(vec![0.5, 1.0, -1.5, 2.0], [2, 2]).unwrap();
+        let err = check_layer(&mut layer, &x).unwrap_err();
+        assert!(matches!(err, Error::GradientMismatch { .. }), "{err:?}");
     }
 
     #[test]

@@ -60,6 +60,26 @@ pub enum Error {
         /// What is wrong with the argument.
         reason: String,
     },
+    /// A saved state (an optimizer's state dict) lacks an entry, or holds
+    /// one that does not fit the model or the optimizer.
+    InvalidState {
+        /// What was loading, e.g. `"Adam::load_state_dict"`.
+        context: &'static str,
+        /// The entry's name, e.g. `"state.0.weight.exp_avg"`.
+        entry: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Gradients hold NaN or infinity where finite values are required
+    /// (gradient clipping with [`NonFinite::Error`](crate::optim::NonFinite::Error)).
+    NonFiniteGradient {
+        /// What was running, e.g. `"clip_global_norm"`.
+        context: &'static str,
+        /// The global gradient norm (NaN or infinity).
+        norm: f64,
+        /// Model paths of the parameters whose gradients are not finite.
+        params: Vec<String>,
+    },
 }
 
 impl fmt::Display for Error {
@@ -93,6 +113,24 @@ impl fmt::Display for Error {
                 "gradient check: directional derivative is {analytic:e} analytically but {numeric:e} by finite differences"
             ),
             Error::InvalidArgument { context, reason } => write!(f, "{context}: {reason}"),
+            Error::InvalidState {
+                context,
+                entry,
+                reason,
+            } => write!(f, "{context}: state entry \"{entry}\": {reason}"),
+            Error::NonFiniteGradient {
+                context,
+                norm,
+                params,
+            } => write!(
+                f,
+                "{context}: gradient norm is {norm}; non-finite gradients in {}",
+                if params.is_empty() {
+                    "no parameter of the model".to_string()
+                } else {
+                    params.join(", ")
+                }
+            ),
         }
     }
 }

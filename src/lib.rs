@@ -24,6 +24,8 @@
 
 pub mod check;
 pub mod error;
+pub mod io;
+pub mod nn;
 pub mod scalar;
 pub mod tape;
 pub mod tensor;

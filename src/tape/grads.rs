@@ -47,7 +47,12 @@ impl<T: Scalar> Grads<T> {
     }
 
     pub(crate) fn finish(&mut self) {
-        self.by_id.sort_unstable_by_key(|(id, _)| *id);
+        // The sweep meets parameters last-recorded first, and ids usually
+        // grow in recording order: reversing then sorts in one pass.
+        self.by_id.reverse();
+        if !self.by_id.is_sorted_by_key(|(id, _)| *id) {
+            self.by_id.sort_unstable_by_key(|(id, _)| *id);
+        }
     }
 
     fn position(&self, id: ParamId) -> Option<usize> {

@@ -167,3 +167,37 @@ impl<'t, T: Scalar> Neg for Var<'t, T> {
         Var::neg(self)
     }
 }
+
+/// `c ∘ x` with the scalar on the left, for `f32` and `f64`.
+macro_rules! scalar_lhs {
+    ($($t:ty),*) => {$(
+        impl<'t> Add<Var<'t, $t>> for $t {
+            type Output = Var<'t, $t>;
+            fn add(self, rhs: Var<'t, $t>) -> Var<'t, $t> {
+                rhs.add_scalar(self)
+            }
+        }
+        impl<'t> Sub<Var<'t, $t>> for $t {
+            type Output = Var<'t, $t>;
+            /// `c - x`, recorded as `-x + c`.
+            fn sub(self, rhs: Var<'t, $t>) -> Var<'t, $t> {
+                rhs.neg().add_scalar(self)
+            }
+        }
+        impl<'t> Mul<Var<'t, $t>> for $t {
+            type Output = Var<'t, $t>;
+            fn mul(self, rhs: Var<'t, $t>) -> Var<'t, $t> {
+                rhs.mul_scalar(self)
+            }
+        }
+        impl<'t> Div<Var<'t, $t>> for $t {
+            type Output = Var<'t, $t>;
+            /// `c / x`, recorded as `c·(1/x)`.
+            fn div(self, rhs: Var<'t, $t>) -> Var<'t, $t> {
+                rhs.recip().mul_scalar(self)
+            }
+        }
+    )*};
+}
+
+scalar_lhs!(f32, f64);

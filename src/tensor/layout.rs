@@ -167,15 +167,6 @@ impl<T: Scalar> Tensor<T> {
     #[track_caller]
     pub fn sum_to(&self, shape: impl Into<Shape>) -> Tensor<T> {
         let target = shape.into();
-        let fits =
-            Shape::broadcast(&target, self.shape()).is_some_and(|b| b.dims() == self.shape());
-        assert!(
-            fits,
-            "sum_to: shape {:?} does not broadcast to {:?}, so {:?} cannot be summed back to it",
-            target.dims(),
-            self.shape(),
-            self.shape()
-        );
         if target.dims() == self.shape() {
             return self.clone();
         }
@@ -190,6 +181,15 @@ impl<T: Scalar> Tensor<T> {
                 }
             });
         }
+        let fits =
+            Shape::broadcast(&target, self.shape()).is_some_and(|b| b.dims() == self.shape());
+        assert!(
+            fits,
+            "sum_to: shape {:?} does not broadcast to {:?}, so {:?} cannot be summed back to it",
+            target.dims(),
+            self.shape(),
+            self.shape()
+        );
         let lead = self.rank() - target.rank();
         let axes: Vec<usize> = (0..self.rank())
             .filter(|&i| i < lead || (target[i - lead] == 1 && self.shape()[i] != 1))

@@ -15,6 +15,7 @@ mod display;
 pub mod index;
 mod indices;
 pub mod layout;
+pub mod loss;
 pub mod matmul;
 mod random;
 pub mod reduce;

@@ -9,7 +9,9 @@
 pub(crate) mod binary;
 pub mod custom;
 pub(crate) mod index;
+pub(crate) mod loss;
 pub(crate) mod matmul;
+pub mod norm;
 pub(crate) mod reduce;
 pub(crate) mod shape;
 pub(crate) mod softmax;
@@ -31,6 +33,10 @@ pub(crate) enum Op<T: Scalar> {
     Shape(shape::ShapeOp),
     Index(index::IndexOp),
     Softmax(softmax::SoftmaxOp),
+    Loss(loss::LossOp),
+    // Boxed: the largest payload; `Op` is as large as its largest variant
+    // and every node holds one.
+    Norm(Box<norm::NormOp<T>>),
     Custom(custom::CustomNode<T>),
 }
 
@@ -56,6 +62,8 @@ impl<T: Scalar> Op<T> {
             Op::Shape(op) => op.inputs().iter().copied().for_each(f),
             Op::Index(op) => f(op.x),
             Op::Softmax(op) => f(op.x),
+            Op::Loss(op) => op.inputs().for_each(f),
+            Op::Norm(op) => op.inputs().for_each(f),
             Op::Custom(op) => op.inputs.iter().copied().for_each(f),
         }
     }
@@ -71,6 +79,8 @@ impl<T: Scalar> Op<T> {
             Op::Shape(op) => op.name(),
             Op::Index(op) => op.name(),
             Op::Softmax(op) => op.kind.name(),
+            Op::Loss(op) => op.name(),
+            Op::Norm(op) => op.name(),
             Op::Custom(_) => "custom",
         }
     }
@@ -101,6 +111,8 @@ impl<T: Scalar> Op<T> {
             Op::Shape(op) => op.backward(grad, ctx),
             Op::Index(op) => op.backward(grad, ctx),
             Op::Softmax(op) => op.backward(out, grad, ctx),
+            Op::Loss(op) => op.backward(grad, ctx),
+            Op::Norm(op) => op.backward(grad, ctx),
             Op::Custom(op) => op.backward(out, grad, ctx),
         }
     }

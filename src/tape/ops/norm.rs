@@ -1,0 +1,365 @@
+//! Fused normalization: batch norm (training mode) and layer norm. One node
+//! each, with the closed-form backward, instead of a dozen elementwise
+//! nodes: faster, and the gradient of the statistics is exact.
+//!
+//! Both normalize groups of `M` elements: `x̂ = (x - μ)·s` with `μ` the
+//! group mean, `s = 1/√(σ² + eps)` and `σ²` the biased group variance, then
+//! `y = γ·x̂ + β`. With `g = γ·dy`, the input gradient is
+//! `dx = s/M · (M·g - Σg - x̂·Σ(g·x̂))` (sums over the group),
+//! `dγ = Σ dy·x̂` and `dβ = Σ dy` (sums over everything a parameter touches).
+
+use crate::scalar::Scalar;
+use crate::tape::Var;
+use crate::tape::backward::Ctx;
+use crate::tensor::Tensor;
+
+use super::Op;
+
+pub(crate) struct NormOp<T: Scalar> {
+    x: usize,
+    gamma: Option<usize>,
+    beta: Option<usize>,
+    layout: Layout,
+    /// Per-group mean and `1/√(σ² + eps)`.
+    mean: Vec<T>,
+    invstd: Vec<T>,
+}
+
+/// How elements are grouped and which affine entry applies to each.
+#[derive(Clone, Copy)]
+enum Layout {
+    /// `x` viewed as `[n, c, l]`: one group per channel `c` (batch norm).
+    Channels { n: usize, c: usize, l: usize },
+    /// `x` viewed as `[rows, d]`: one group per row (layer norm).
+    Rows { rows: usize, d: usize },
+}
+
+impl Layout {
+    /// `(group, affine index)` of flat element `i`.
+    #[inline]
+    fn locate(self, i: usize) -> (usize, usize) {
+        match self {
+            Layout::Channels { c, l, .. } => {
+                let ch = (i / l) % c;
+                (ch, ch)
+            }
+            Layout::Rows { d, .. } => (i / d, i % d),
+        }
+    }
+
+    fn groups(self) -> usize {
+        match self {
+            Layout::Channels { c, .. } => c,
+            Layout::Rows { rows, .. } => rows,
+        }
+    }
+
+    fn group_size(self) -> usize {
+        match self {
+            Layout::Channels { n, l, .. } => n * l,
+            Layout::Rows { d, .. } => d,
+        }
+    }
+}
+
+/// Group means and biased variances (two passes, fixed order).
+fn moments<T: Scalar>(x: &[T], layout: Layout) -> (Vec<T>, Vec<T>) {
+    let groups = layout.groups();
+    let count = T::of(layout.group_size() as f64);
+    let mut mean = vec![T::zero(); groups];
+    for (i, &v) in x.iter().enumerate() {
+        mean[layout.locate(i).0] += v;
+    }
+    for m in &mut mean {
+        *m /= count;
+    }
+    let mut var = vec![T::zero(); groups];
+    for (i, &v) in x.iter().enumerate() {
+        let g = layout.locate(i).0;
+        let d = v - mean[g];
+        var[g] += d * d;
+    }
+    for v in &mut var {
+        *v /= count;
+    }
+    (mean, var)
+}
+
+impl<T: Scalar> NormOp<T> {
+    pub(crate) fn name(&self) -> &'static str {
+        match self.layout {
+            Layout::Channels { .. } => "batch_norm",
+            Layout::Rows { .. } => "layer_norm",
+        }
+    }
+
+    pub(crate) fn inputs(&self) -> impl Iterator<Item = usize> + '_ {
+        std::iter::once(self.x).chain(self.gamma).chain(self.beta)
+    }
+
+    pub(crate) fn backward(&self, dy: Tensor<T>, ctx: &mut Ctx<'_, T>) {
+        let x = ctx.value(self.x).clone();
+        let gamma = self.gamma.map(|g| ctx.value(g).clone());
+        let layout = self.layout;
+        let groups = layout.groups();
+        let m = T::of(layout.group_size() as f64);
+        let xhat = |i: usize, v: T| {
+            let g = layout.locate(i).0;
+            (v - self.mean[g]) * self.invstd[g]
+        };
+        let gamma_at = |a: usize| gamma.as_ref().map_or(T::one(), |t| t.data()[a]);
+        if ctx.needs(self.x) {
+            let mut sum_g = vec![T::zero(); groups];
+            let mut sum_gx = vec![T::zero(); groups];
+            for (i, (&v, &d)) in x.data().iter().zip(dy.data()).enumerate() {
+                let (g, a) = layout.locate(i);
+                let gi = d * gamma_at(a);
+                sum_g[g] += gi;
+                sum_gx[g] += gi * xhat(i, v);
+            }
+            let dx = Tensor::build(x.shape_ref().clone(), |out| {
+                for (i, ((o, &v), &d)) in out.iter_mut().zip(x.data()).zip(dy.data()).enumerate() {
+                    let (g, a) = layout.locate(i);
+                    let gi = d * gamma_at(a);
+                    *o = self.invstd[g] / m * (m * gi - sum_g[g] - xhat(i, v) * sum_gx[g]);
+                }
+            });
+            ctx.send(self.x, dx);
+        }
+        let affine_len = gamma.as_ref().map(|t| t.numel());
+        if let (Some(gi), Some(len)) = (self.gamma, affine_len)
+            && ctx.needs(gi)
+        {
+            let mut dg = vec![T::zero(); len];
+            for (i, (&v, &d)) in x.data().iter().zip(dy.data()).enumerate() {
+                dg[layout.locate(i).1] += d * xhat(i, v);
+            }
+            let shape = ctx.value(gi).shape_ref().clone();
+            ctx.send(gi, Tensor::from_vec(dg, shape).expect("affine length"));
+        }
+        if let Some(bi) = self.beta
+            && ctx.needs(bi)
+        {
+            let shape = ctx.value(bi).shape_ref().clone();
+            let mut db = vec![T::zero(); shape.numel()];
+            for (i, &d) in dy.data().iter().enumerate() {
+                db[layout.locate(i).1] += d;
+            }
+            ctx.send(bi, Tensor::from_vec(db, shape).expect("affine length"));
+        }
+    }
+}
+
+/// Normalizes and applies the affine transform; returns the op's output.
+fn normalize<T: Scalar>(
+    x: &Tensor<T>,
+    layout: Layout,
+    mean: &[T],
+    invstd: &[T],
+    gamma: Option<&Tensor<T>>,
+    beta: Option<&Tensor<T>>,
+) -> Tensor<T> {
+    Tensor::build(x.shape_ref().clone(), |out| {
+        for (i, (o, &v)) in out.iter_mut().zip(x.data()).enumerate() {
+            let (g, a) = layout.locate(i);
+            let mut y = (v - mean[g]) * invstd[g];
+            if let Some(gm) = gamma {
+                y *= gm.data()[a];
+            }
+            if let Some(bt) = beta {
+                y += bt.data()[a];
+            }
+            *o = y;
+        }
+    })
+}
+
+/// Batch statistics returned by [`Var::batch_norm`] for the running
+/// averages: per-channel mean and biased variance.
+pub struct BatchStats<T: Scalar> {
+    /// Per-channel mean.
+    pub mean: Tensor<T>,
+    /// Per-channel biased variance (divide by `M`, the count per channel).
+    pub var: Tensor<T>,
+    /// Elements per channel (`N·L`), to turn `var` into the unbiased estimate.
+    pub count: usize,
+}
+
+impl<'t, T: Scalar> Var<'t, T> {
+    /// Batch normalization with batch statistics (training mode) over an
+    /// input `[N, C]` or `[N, C, L]`: each channel is normalized by its
+    /// mean and biased variance over `N` (and `L`), then scaled by `gamma`
+    /// and shifted by `beta` (each `[C]`, optional). Returns the output and
+    /// the statistics, for the caller's running averages.
+    ///
+    /// # Panics
+    /// If the input is not 2-D or 3-D, the affine shapes differ from `[C]`,
+    /// or a channel has a single value (as PyTorch raises).
+    #[track_caller]
+    pub fn batch_norm(
+        self,
+        gamma: Option<Var<'t, T>>,
+        beta: Option<Var<'t, T>>,
+        eps: T,
+    ) -> (Var<'t, T>, BatchStats<T>) {
+        let shape = self.shape();
+        let (n, c, l) = match *shape.dims() {
+            [n, c] => (n, c, 1),
+            [n, c, l] => (n, c, l),
+            _ => panic!("batch_norm: expects an input [N, C] or [N, C, L], got {shape:?}"),
+        };
+        assert!(
+            n * l > 1,
+            "batch_norm: expected more than 1 value per channel when training, got input of shape {shape:?} \
+             (use a batch larger than 1, or evaluation mode)"
+        );
+        let layout = Layout::Channels { n, c, l };
+        self.norm_op(layout, gamma, beta, eps, c, "batch_norm")
+    }
+
+    /// Layer normalization over the trailing dimensions whose product is
+    /// `normalized_len` (PyTorch's `normalized_shape`): each group of the
+    /// last `normalized_len` elements is normalized by its own mean and
+    /// biased variance, then scaled by `gamma` and shifted by `beta` (each
+    /// of `normalized_len` elements, optional).
+    ///
+    /// # Panics
+    /// If `normalized_len` does not divide the input, or the affine sizes differ.
+    #[track_caller]
+    pub fn layer_norm(
+        self,
+        normalized_len: usize,
+        gamma: Option<Var<'t, T>>,
+        beta: Option<Var<'t, T>>,
+        eps: T,
+    ) -> Var<'t, T> {
+        let numel = self.with_value(|x| x.numel());
+        assert!(
+            normalized_len > 0 && numel.is_multiple_of(normalized_len),
+            "layer_norm: normalized size {normalized_len} does not divide the input of shape {:?}",
+            self.shape()
+        );
+        let layout = Layout::Rows {
+            rows: numel / normalized_len,
+            d: normalized_len,
+        };
+        self.norm_op(layout, gamma, beta, eps, normalized_len, "layer_norm")
+            .0
+    }
+
+    #[track_caller]
+    fn norm_op(
+        self,
+        layout: Layout,
+        gamma: Option<Var<'t, T>>,
+        beta: Option<Var<'t, T>>,
+        eps: T,
+        affine_len: usize,
+        op_name: &str,
+    ) -> (Var<'t, T>, BatchStats<T>) {
+        for v in [gamma, beta].into_iter().flatten() {
+            self.same_tape(op_name, v);
+            let len = v.with_value(|t| t.numel());
+            assert!(
+                len == affine_len,
+                "{op_name}: affine parameter of shape {:?} has {len} elements; it needs {affine_len}",
+                v.shape()
+            );
+        }
+        let gamma_t = gamma.map(|g| g.value());
+        let beta_t = beta.map(|b| b.value());
+        let (value, mean, var, invstd) = self.with_value(|x| {
+            let (mean, var) = moments(x.data(), layout);
+            let invstd: Vec<T> = var.iter().map(|&v| (v + eps).sqrt().recip()).collect();
+            let y = normalize(x, layout, &mean, &invstd, gamma_t.as_ref(), beta_t.as_ref());
+            (y, mean, var, invstd)
+        });
+        let stats = BatchStats {
+            mean: Tensor::from_vec(mean.clone(), [mean.len()]).expect("length"),
+            var: Tensor::from_vec(var.clone(), [var.len()]).expect("length"),
+            count: layout.group_size(),
+        };
+        let op = NormOp {
+            x: self.index(),
+            gamma: gamma.map(|g| g.index()),
+            beta: beta.map(|b| b.index()),
+            layout,
+            mean,
+            invstd,
+        };
+        (self.tape().record(value, Op::Norm(Box::new(op))), stats)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check::check_gradients;
+    use crate::{Tape, Tensor};
+
+    fn data(shape: &[usize], seed: u64) -> Tensor<f64> {
+        use crate::{Rng, SeedableRng};
+        Tensor::normal(shape, 0.3, 1.5, &mut Rng::seed_from_u64(seed))
+    }
+
+    #[test]
+    fn batch_norm_output_has_zero_mean_unit_variance_per_channel() {
+        let tape = Tape::<f64>::new();
+        let x = tape.constant(data(&[16, 3], 1));
+        let (y, stats) = x.batch_norm(None, None, 0.0);
+        let y = y.value();
+        let mean = y.mean(&[0], false);
+        let var = y.var(&[0], 0, false);
+        for c in 0..3 {
+            assert!(mean.data()[c].abs() < 1e-12);
+            assert!((var.data()[c] - 1.0).abs() < 1e-9);
+        }
+        assert_eq!(stats.count, 16);
+    }
+
+    #[test]
+    fn batch_norm_grad_matches_finite_differences() {
+        for shape in [vec![5, 3], vec![4, 2, 3]] {
+            let c = shape[1];
+            check_gradients(
+                |v| v[0].batch_norm(Some(v[1]), Some(v[2]), 1e-5).0.square(),
+                &[data(&shape, 2), data(&[c], 3), data(&[c], 4)],
+            )
+            .unwrap();
+        }
+    }
+
+    #[test]
+    fn layer_norm_grad_matches_finite_differences() {
+        check_gradients(
+            |v| v[0].layer_norm(4, Some(v[1]), Some(v[2]), 1e-5).square(),
+            &[data(&[3, 4], 5), data(&[4], 6), data(&[4], 7)],
+        )
+        .unwrap();
+        check_gradients(
+            |v| v[0].layer_norm(6, None, None, 1e-5).sin_free(),
+            &[data(&[2, 2, 3], 8)],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    #[should_panic(expected = "batch_norm: expected more than 1 value per channel when training")]
+    fn batch_norm_of_one_example_panics() {
+        let tape = Tape::<f32>::new();
+        let _ = tape
+            .constant(Tensor::ones([1, 4]))
+            .batch_norm(None, None, 1e-5);
+    }
+
+    trait SinFree<'t> {
+        fn sin_free(self) -> crate::Var<'t, f64>;
+    }
+
+    impl<'t> SinFree<'t> for crate::Var<'t, f64> {
+        /// A non-linear function of the output, so the check sees more than
+        /// the (zero) gradient of a plain sum of normalized values.
+        fn sin_free(self) -> crate::Var<'t, f64> {
+            (self * self * self).tanh()
+        }
+    }
+}
