@@ -60,6 +60,58 @@ pub enum Error {
         /// What is wrong with the argument.
         reason: String,
     },
+    /// Reading, writing or renaming a file failed.
+    Io {
+        /// What was being done, e.g. `"save_safetensors"`.
+        context: &'static str,
+        /// The file involved.
+        path: String,
+        /// The operating system's error kind.
+        kind: std::io::ErrorKind,
+        /// The step that failed and the operating system's message.
+        message: String,
+    },
+    /// Bytes that are not a valid safetensors file or checkpoint (truncated,
+    /// a corrupted header, an unsupported dtype, bad offsets, ...).
+    InvalidFormat {
+        /// What was being read, e.g. `"load_safetensors"`.
+        context: &'static str,
+        /// What is wrong, naming the file and entry where known.
+        reason: String,
+    },
+    /// Strict state-dict loading found keys the model lacks or misses keys
+    /// it needs (PyTorch's `missing_keys` / `unexpected_keys`).
+    KeyMismatch {
+        /// What was being loaded, e.g. `"load_state_dict"`.
+        context: &'static str,
+        /// Keys the model needs that the state dict lacks.
+        missing: Vec<String>,
+        /// Keys in the state dict that the model does not have.
+        unexpected: Vec<String>,
+    },
+    /// A state-dict entry whose shape differs from the one it is loaded into.
+    ShapeMismatch {
+        /// What was being loaded.
+        context: &'static str,
+        /// The entry's name.
+        key: String,
+        /// The shape the destination has.
+        expected: Vec<usize>,
+        /// The shape the state dict holds.
+        actual: Vec<usize>,
+    },
+    /// A state-dict entry whose element type differs from the one it is
+    /// loaded into (e.g. `F64` into an `f32` model).
+    DtypeMismatch {
+        /// What was being loaded.
+        context: &'static str,
+        /// The entry's name.
+        key: String,
+        /// The dtype the destination holds (`"F32"`, `"F64"` or `"I64"`).
+        expected: &'static str,
+        /// The dtype the state dict holds.
+        actual: &'static str,
+    },
     /// A saved state (an optimizer's state dict) lacks an entry, or holds
     /// one that does not fit the model or the optimizer.
     InvalidState {
@@ -113,6 +165,48 @@ impl fmt::Display for Error {
                 "gradient check: directional derivative is {analytic:e} analytically but {numeric:e} by finite differences"
             ),
             Error::InvalidArgument { context, reason } => write!(f, "{context}: {reason}"),
+            Error::Io {
+                context,
+                path,
+                message,
+                ..
+            } => write!(f, "{context}: {path}: {message}"),
+            Error::InvalidFormat { context, reason } => write!(f, "{context}: {reason}"),
+            Error::KeyMismatch {
+                context,
+                missing,
+                unexpected,
+            } => {
+                write!(f, "{context}: ")?;
+                if !missing.is_empty() {
+                    write!(f, "missing keys {missing:?}")?;
+                }
+                if !missing.is_empty() && !unexpected.is_empty() {
+                    f.write_str("; ")?;
+                }
+                if !unexpected.is_empty() {
+                    write!(f, "unexpected keys {unexpected:?}")?;
+                }
+                Ok(())
+            }
+            Error::ShapeMismatch {
+                context,
+                key,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "{context}: \"{key}\" has shape {actual:?} in the state dict but the destination has shape {expected:?}"
+            ),
+            Error::DtypeMismatch {
+                context,
+                key,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "{context}: \"{key}\" is {actual} in the state dict but the destination holds {expected}"
+            ),
             Error::InvalidState {
                 context,
                 entry,

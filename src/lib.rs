@@ -25,7 +25,9 @@
 pub mod check;
 pub mod error;
 pub mod io;
+pub mod monitor;
 pub mod nn;
+pub mod optim;
 pub mod scalar;
 pub mod tape;
 pub mod tensor;

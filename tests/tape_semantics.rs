@@ -263,3 +263,29 @@ fn sigmoid_grad_at_minus_90_is_zero_in_f32_and_tiny_in_f64() {
     let g = tape.backward(x.sigmoid()).wrt(x).unwrap().item();
     assert!(g.is_finite() && (0.0..1e-38).contains(&g));
 }
+
+#[test]
+fn shape_errors_in_ops_point_at_the_callers_line() {
+    use std::sync::{Arc, Mutex};
+    let location = Arc::new(Mutex::new(String::new()));
+    let seen = location.clone();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if let Some(l) = info.location() {
+            *seen.lock().unwrap() = l.file().to_string();
+        }
+    }));
+    let result = std::panic::catch_unwind(|| {
+        let tape = Tape::<f32>::new();
+        let a = tape.leaf(Tensor::zeros([2, 3]));
+        let b = tape.leaf(Tensor::zeros([4, 5]));
+        let _ = a.matmul(b);
+    });
+    std::panic::set_hook(previous);
+    assert!(result.is_err());
+    assert!(
+        location.lock().unwrap().ends_with("tape_semantics.rs"),
+        "panic reported at {}",
+        location.lock().unwrap()
+    );
+}

@@ -87,7 +87,9 @@ impl AdamConfig {
     fn validate(&self) -> std::result::Result<(), String> {
         let c = *self;
         let (b1, b2) = c.betas;
-        ensure(non_negative(c.lr), || format!("invalid learning rate {}", c.lr))?;
+        ensure(non_negative(c.lr), || {
+            format!("invalid learning rate {}", c.lr)
+        })?;
         ensure(non_negative(c.eps), || format!("invalid epsilon {}", c.eps))?;
         ensure(non_negative(b1) && b1 < 1.0, || {
             format!("invalid beta1 {b1} (needs 0 ≤ β1 < 1)")
@@ -200,10 +202,10 @@ impl<T: Scalar> Optimizer<T> for Adam<T> {
                 let mut p = old;
                 let mut gi = g[i];
                 if let Some(wd) = l2 {
-                    gi = gi + wd * p;
+                    gi += wd * p;
                 }
                 if let Some(decay) = decay {
-                    p = p * decay;
+                    p *= decay;
                 }
                 m[i] = b1 * m[i] + one_minus_b1 * gi;
                 // exp_avg_sq.mul_(β2).addcmul_(g, g, value=1-β2)
@@ -267,10 +269,12 @@ impl<T: Scalar> Optimizer<T> for Adam<T> {
             lr,
             betas: (betas[0], betas[1]),
             eps,
-            weight_decay: match (decoupled, wd) {
-                (true, w) => WeightDecay::Decoupled(w),
-                (false, w) if w == 0.0 => WeightDecay::None,
-                (false, w) => WeightDecay::L2(w),
+            weight_decay: if decoupled {
+                WeightDecay::Decoupled(wd)
+            } else if wd == 0.0 {
+                WeightDecay::None
+            } else {
+                WeightDecay::L2(wd)
             },
             amsgrad,
         };
@@ -296,7 +300,7 @@ impl<T: Scalar> Optimizer<T> for Adam<T> {
             };
             states.insert(p.id, st);
         }
-        r.finish(&params)?;
+        r.finish(&params, "step")?;
         self.config = config;
         self.states = states;
         Ok(())

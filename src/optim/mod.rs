@@ -50,8 +50,8 @@ pub use adam::{Adam, AdamConfig, WeightDecay};
 pub use clip::{ClipReport, NonFinite, clip_global_norm, clip_value};
 pub use rmsprop::{RmsProp, RmsPropConfig};
 pub use schedule::{
-    ChainedLr, Constant, CosineAnnealing, ExponentialLr, Fixed, LinearWarmup, Schedule, SequentialLr,
-    StepLr,
+    ChainedLr, Constant, CosineAnnealing, ExponentialLr, Fixed, LinearWarmup, Schedule,
+    SequentialLr, StepLr,
 };
 pub use sgd::{Momentum, Sgd, SgdConfig};
 
@@ -290,14 +290,17 @@ impl StateWriter {
 
     /// A 0-d F64 hyperparameter `param_groups.0.<name>`.
     pub(crate) fn hyper(&mut self, name: &str, x: f64) {
-        self.dict
-            .insert(format!("{GROUP}{name}"), StateTensor::F64(Tensor::scalar(x)));
+        self.dict.insert(
+            format!("{GROUP}{name}"),
+            StateTensor::F64(Tensor::scalar(x)),
+        );
     }
 
     /// An F64 `[n]` hyperparameter (e.g. Adam's betas).
     pub(crate) fn hyper_vec(&mut self, name: &str, xs: &[f64]) {
         let t = Tensor::from_slice(xs, [xs.len()]).expect("length matches by construction");
-        self.dict.insert(format!("{GROUP}{name}"), StateTensor::F64(t));
+        self.dict
+            .insert(format!("{GROUP}{name}"), StateTensor::F64(t));
     }
 
     /// A 0-d I64 flag (0 or 1) `param_groups.0.<name>`.
@@ -350,7 +353,10 @@ impl<'a> StateReader<'a> {
     }
 
     fn get(&mut self, name: &str) -> Result<&'a StateTensor> {
-        let t = self.dict.get(name).ok_or_else(|| self.error(name, "missing"))?;
+        let t = self
+            .dict
+            .get(name)
+            .ok_or_else(|| self.error(name, "missing"))?;
         self.used.insert(name.to_string());
         Ok(t)
     }
@@ -447,9 +453,11 @@ impl<'a> StateReader<'a> {
     }
 
     /// Rejects every entry not read: a `state.<name>.<field>` naming no
-    /// parameter of the model, a field this optimizer does not keep, or an
-    /// unknown hyperparameter.
-    pub(crate) fn finish(self, params: &[ParamInfo]) -> Result<()> {
+    /// parameter of the model, a field without the parameter's `anchor`
+    /// field (the one whose presence means "this parameter has state",
+    /// e.g. `step`), a field this optimizer does not keep with these
+    /// hyperparameters, or an unknown hyperparameter.
+    pub(crate) fn finish(self, params: &[ParamInfo], anchor: &str) -> Result<()> {
         for name in self.dict.names() {
             if self.used.contains(name) {
                 continue;
@@ -461,22 +469,20 @@ impl<'a> StateReader<'a> {
                 Some((param, _)) if !params.iter().any(|p| p.name == param) => {
                     format!("the model has no parameter named \"{param}\"")
                 }
-                Some((param, _)) if !self.used.iter().any(|u| is_state_of(u, param)) => format!(
-                    "partial state for \"{param}\" (its step counter or other fields are missing)"
-                ),
-                _ => "not used by this optimizer".to_string(),
+                Some((param, field))
+                    if field != anchor && !self.has(&state_name(param, anchor)) =>
+                {
+                    format!(
+                        "partial state for \"{param}\": \"{}\" is missing",
+                        state_name(param, anchor)
+                    )
+                }
+                _ => "not used by this optimizer with these hyperparameters".to_string(),
             };
             return Err(self.error(name, reason));
         }
         Ok(())
     }
-}
-
-fn is_state_of(entry: &str, param: &str) -> bool {
-    entry
-        .strip_prefix("state.")
-        .and_then(|rest| rest.rsplit_once('.'))
-        .is_some_and(|(p, _)| p == param)
 }
 
 /// The entry name of a parameter's state field.
@@ -515,7 +521,10 @@ mod tests {
         w.hyper_vec("betas", &[0.9, 0.999]);
         w.flag("amsgrad", true);
         w.count("state.w.step".to_string(), 7);
-        w.tensor("state.w.exp_avg".to_string(), &Tensor::<f32>::full([2], 1.5));
+        w.tensor(
+            "state.w.exp_avg".to_string(),
+            &Tensor::<f32>::full([2], 1.5),
+        );
         let mut r = StateReader::new("test", &w.dict);
         assert_eq!(r.hyper("lr").unwrap(), 0.25);
         assert_eq!(r.hyper_vec("betas", 2).unwrap(), vec![0.9, 0.999]);
@@ -525,7 +534,12 @@ mod tests {
         assert_eq!(t.to_vec(), vec![1.5, 1.5]);
         let err = r.tensor::<f32>("state.w.exp_avg", &[3]).unwrap_err();
         assert!(err.to_string().contains("does not match"), "{err}");
-        assert!(r.hyper("eps").unwrap_err().to_string().contains("param_groups.0.eps"));
+        assert!(
+            r.hyper("eps")
+                .unwrap_err()
+                .to_string()
+                .contains("param_groups.0.eps")
+        );
     }
 
     #[test]
@@ -535,10 +549,10 @@ mod tests {
         w.hyper("extra", 1.0);
         let mut r = StateReader::new("test", &w.dict);
         r.hyper("lr").unwrap();
-        let err = r.finish(&[]).unwrap_err();
+        let err = r.finish(&[], "step").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "test: state entry \"param_groups.0.extra\": not used by this optimizer"
+            "test: state entry \"param_groups.0.extra\": not used by this optimizer with these hyperparameters"
         );
     }
 }

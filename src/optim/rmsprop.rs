@@ -48,7 +48,9 @@ impl RmsPropConfig {
     /// PyTorch's `ValueError` checks.
     fn validate(&self) -> std::result::Result<(), String> {
         let c = *self;
-        ensure(non_negative(c.lr), || format!("invalid learning rate {}", c.lr))?;
+        ensure(non_negative(c.lr), || {
+            format!("invalid learning rate {}", c.lr)
+        })?;
         ensure(non_negative(c.eps), || format!("invalid epsilon {}", c.eps))?;
         ensure(non_negative(c.momentum), || {
             format!("invalid momentum {}", c.momentum)
@@ -56,7 +58,9 @@ impl RmsPropConfig {
         ensure(non_negative(c.weight_decay), || {
             format!("invalid weight decay {}", c.weight_decay)
         })?;
-        ensure(non_negative(c.alpha), || format!("invalid alpha {}", c.alpha))?;
+        ensure(non_negative(c.alpha), || {
+            format!("invalid alpha {}", c.alpha)
+        })?;
         Ok(())
     }
 }
@@ -96,7 +100,9 @@ impl<T: Scalar> RmsProp<T> {
     /// negative learning rate, epsilon, momentum, weight decay or alpha
     /// (PyTorch's `ValueError`s).
     pub fn new(config: RmsPropConfig) -> Result<RmsProp<T>> {
-        config.validate().map_err(invalid_argument("RmsProp::new"))?;
+        config
+            .validate()
+            .map_err(invalid_argument("RmsProp::new"))?;
         Ok(RmsProp {
             config,
             states: BTreeMap::new(),
@@ -152,7 +158,7 @@ impl<T: Scalar> Optimizer<T> for RmsProp<T> {
                 let old = theta[i];
                 let mut gi = g[i];
                 if c.weight_decay != 0.0 {
-                    gi = gi + wd * old;
+                    gi += wd * old;
                 }
                 // square_avg.mul_(α).addcmul_(g, g, value=1-α)
                 sq[i] = sq[i] * alpha + one_minus_alpha * gi * gi;
@@ -246,7 +252,7 @@ impl<T: Scalar> Optimizer<T> for RmsProp<T> {
             };
             states.insert(p.id, st);
         }
-        r.finish(&params)?;
+        r.finish(&params, "step")?;
         self.config = config;
         self.states = states;
         Ok(())

@@ -66,7 +66,9 @@ impl SgdConfig {
     /// PyTorch's `ValueError` checks.
     fn validate(&self) -> std::result::Result<(), String> {
         let c = *self;
-        ensure(non_negative(c.lr), || format!("invalid learning rate {}", c.lr))?;
+        ensure(non_negative(c.lr), || {
+            format!("invalid learning rate {}", c.lr)
+        })?;
         let m = c.momentum.value();
         ensure(non_negative(m), || format!("invalid momentum {m}"))?;
         ensure(non_negative(c.weight_decay), || {
@@ -155,7 +157,7 @@ impl<T: Scalar> Optimizer<T> for Sgd<T> {
                 let old = theta[i];
                 let mut gi = g[i];
                 if c.weight_decay != 0.0 {
-                    gi = gi + wd * old;
+                    gi += wd * old;
                 }
                 if let Some((b, first)) = buf_data.as_mut() {
                     b[i] = if *first {
@@ -204,10 +206,12 @@ impl<T: Scalar> Optimizer<T> for Sgd<T> {
         let nesterov = r.flag("nesterov")?;
         let config = SgdConfig {
             lr,
-            momentum: match (nesterov, momentum) {
-                (true, m) => Momentum::Nesterov(m),
-                (false, m) if m == 0.0 => Momentum::None,
-                (false, m) => Momentum::Classic(m),
+            momentum: if nesterov {
+                Momentum::Nesterov(momentum)
+            } else if momentum == 0.0 {
+                Momentum::None
+            } else {
+                Momentum::Classic(momentum)
             },
             dampening,
             weight_decay,
@@ -225,7 +229,7 @@ impl<T: Scalar> Optimizer<T> for Sgd<T> {
                 }
             }
         }
-        r.finish(&params)?;
+        r.finish(&params, "momentum_buffer")?;
         self.config = config;
         self.buffers = buffers;
         Ok(())

@@ -221,20 +221,20 @@ impl<T: Scalar> Tape<T> {
     /// A node's value (a cheap, storage-sharing clone).
     #[track_caller]
     pub(crate) fn value(&self, index: usize) -> Tensor<T> {
-        self.with_value(index, Tensor::clone)
+        self.value_ref(index).clone()
     }
 
-    /// Runs `f` on a node's value, borrowed.
+    /// A node's value, borrowed.
     #[track_caller]
-    pub(crate) fn with_value<R>(&self, index: usize, f: impl FnOnce(&Tensor<T>) -> R) -> R {
+    pub(crate) fn value_ref(&self, index: usize) -> std::cell::Ref<'_, Tensor<T>> {
         let nodes = self.nodes.borrow();
-        match nodes.get(index) {
-            Some(node) => f(&node.value),
-            None => panic!(
+        if index >= nodes.len() {
+            panic!(
                 "tape: var #{index} is gone: backward consumed the tape (read values before calling backward, \
                  or create the tape with TapeOptions::default().with_retain_graph(true))"
-            ),
+            );
         }
+        std::cell::Ref::map(nodes, |n| &n[index].value)
     }
 
     pub(crate) fn add_hook(&self, hook: NodeHook<T>) {

@@ -55,24 +55,12 @@ impl<'t, T: Scalar> Var<'t, T> {
         self.tape.value(self.index)
     }
 
-    /// Runs `f` on the forward value without cloning it (no reference-count
-    /// traffic on the hot path of recording an op).
+    /// The forward value, borrowed from the tape (no reference-count
+    /// traffic on the hot path of recording an op). Ops call kernels on it
+    /// directly, so `#[track_caller]` reaches the user's line.
     #[track_caller]
-    pub(crate) fn with_value<R>(self, f: impl FnOnce(&Tensor<T>) -> R) -> R {
-        self.tape.with_value(self.index, f)
-    }
-
-    /// Runs `f` on the forward values of `self` and `other`.
-    #[track_caller]
-    pub(crate) fn with_values<R>(
-        self,
-        other: Var<'t, T>,
-        f: impl FnOnce(&Tensor<T>, &Tensor<T>) -> R,
-    ) -> R {
-        self.same_tape("binary op", other);
-        self.tape.with_value(self.index, |a| {
-            other.tape.with_value(other.index, |b| f(a, b))
-        })
+    pub(crate) fn value_ref(self) -> std::cell::Ref<'t, Tensor<T>> {
+        self.tape.value_ref(self.index)
     }
 
     /// The value of a one-element var.

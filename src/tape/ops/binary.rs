@@ -106,28 +106,28 @@ impl<'t, T: Scalar> Var<'t, T> {
     /// If the shapes do not broadcast.
     #[track_caller]
     pub fn add(self, other: Var<'t, T>) -> Var<'t, T> {
-        let value = self.with_values(other, |a, b| a.add(b));
+        let value = self.value_ref().add(&other.value_ref());
         self.binary(BinaryKind::Add, other, value)
     }
 
     /// `a - b`, broadcasting; ∂/∂a = 1, ∂/∂b = -1.
     #[track_caller]
     pub fn sub(self, other: Var<'t, T>) -> Var<'t, T> {
-        let value = self.with_values(other, |a, b| a.sub(b));
+        let value = self.value_ref().sub(&other.value_ref());
         self.binary(BinaryKind::Sub, other, value)
     }
 
     /// `a·b` elementwise, broadcasting; ∂/∂a = b, ∂/∂b = a.
     #[track_caller]
     pub fn mul(self, other: Var<'t, T>) -> Var<'t, T> {
-        let value = self.with_values(other, |a, b| a.mul(b));
+        let value = self.value_ref().mul(&other.value_ref());
         self.binary(BinaryKind::Mul, other, value)
     }
 
     /// `a/b` elementwise, broadcasting; ∂/∂a = 1/b, ∂/∂b = -a/b².
     #[track_caller]
     pub fn div(self, other: Var<'t, T>) -> Var<'t, T> {
-        let value = self.with_values(other, |a, b| a.div(b));
+        let value = self.value_ref().div(&other.value_ref());
         self.binary(BinaryKind::Div, other, value)
     }
 
@@ -135,7 +135,7 @@ impl<'t, T: Scalar> Var<'t, T> {
     /// operand, split in half on ties (as `torch.maximum`).
     #[track_caller]
     pub fn maximum(self, other: Var<'t, T>) -> Var<'t, T> {
-        let value = self.with_values(other, |a, b| a.maximum(b));
+        let value = self.value_ref().maximum(&other.value_ref());
         self.binary(BinaryKind::Maximum, other, value)
     }
 
@@ -143,7 +143,7 @@ impl<'t, T: Scalar> Var<'t, T> {
     /// operand, split in half on ties.
     #[track_caller]
     pub fn minimum(self, other: Var<'t, T>) -> Var<'t, T> {
-        let value = self.with_values(other, |a, b| a.minimum(b));
+        let value = self.value_ref().minimum(&other.value_ref());
         self.binary(BinaryKind::Minimum, other, value)
     }
 }

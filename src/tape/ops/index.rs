@@ -42,7 +42,7 @@ impl<'t, T: Scalar> Var<'t, T> {
     /// is added back at the picked positions (`index_add`).
     #[track_caller]
     pub fn index_select(self, axis: usize, indices: &Indices) -> Var<'t, T> {
-        let value = self.with_value(|x| x.index_select(axis, indices));
+        let value = self.value_ref().index_select(axis, indices);
         let op = IndexOp {
             x: self.index(),
             axis,
@@ -56,7 +56,7 @@ impl<'t, T: Scalar> Var<'t, T> {
     /// back at the gathered positions (`scatter_add`).
     #[track_caller]
     pub fn gather(self, axis: usize, index: &Indices) -> Var<'t, T> {
-        let value = self.with_value(|x| x.gather(axis, index));
+        let value = self.value_ref().gather(axis, index);
         let op = IndexOp {
             x: self.index(),
             axis,

@@ -72,7 +72,7 @@ impl<'t, T: Scalar> Var<'t, T> {
     #[track_caller]
     pub fn matmul_t(self, ta: Transpose, other: Var<'t, T>, tb: Transpose) -> Var<'t, T> {
         self.same_tape("matmul", other);
-        let value = self.with_values(other, |a, b| a.matmul_t(ta, b, tb));
+        let value = self.value_ref().matmul_t(ta, &other.value_ref(), tb);
         let op = MatMulOp {
             a: self.index(),
             b: other.index(),

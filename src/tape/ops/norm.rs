@@ -233,7 +233,7 @@ impl<'t, T: Scalar> Var<'t, T> {
         beta: Option<Var<'t, T>>,
         eps: T,
     ) -> Var<'t, T> {
-        let numel = self.with_value(|x| x.numel());
+        let numel = self.value_ref().numel();
         assert!(
             normalized_len > 0 && numel.is_multiple_of(normalized_len),
             "layer_norm: normalized size {normalized_len} does not divide the input of shape {:?}",
@@ -259,7 +259,7 @@ impl<'t, T: Scalar> Var<'t, T> {
     ) -> (Var<'t, T>, BatchStats<T>) {
         for v in [gamma, beta].into_iter().flatten() {
             self.same_tape(op_name, v);
-            let len = v.with_value(|t| t.numel());
+            let len = v.value_ref().numel();
             assert!(
                 len == affine_len,
                 "{op_name}: affine parameter of shape {:?} has {len} elements; it needs {affine_len}",
@@ -268,12 +268,20 @@ impl<'t, T: Scalar> Var<'t, T> {
         }
         let gamma_t = gamma.map(|g| g.value());
         let beta_t = beta.map(|b| b.value());
-        let (value, mean, var, invstd) = self.with_value(|x| {
+        let (value, mean, var, invstd) = {
+            let x = self.value_ref();
             let (mean, var) = moments(x.data(), layout);
             let invstd: Vec<T> = var.iter().map(|&v| (v + eps).sqrt().recip()).collect();
-            let y = normalize(x, layout, &mean, &invstd, gamma_t.as_ref(), beta_t.as_ref());
+            let y = normalize(
+                &x,
+                layout,
+                &mean,
+                &invstd,
+                gamma_t.as_ref(),
+                beta_t.as_ref(),
+            );
             (y, mean, var, invstd)
-        });
+        };
         let stats = BatchStats {
             mean: Tensor::from_vec(mean.clone(), [mean.len()]).expect("length"),
             var: Tensor::from_vec(var.clone(), [var.len()]).expect("length"),

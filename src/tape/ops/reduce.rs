@@ -89,26 +89,26 @@ impl<'t, T: Scalar> Var<'t, T> {
     /// If an axis is out of range or repeated.
     #[track_caller]
     pub fn sum(self, axes: &[usize], keepdim: bool) -> Var<'t, T> {
-        let value = self.with_value(|x| x.sum(axes, keepdim));
+        let value = self.value_ref().sum(axes, keepdim);
         self.reduce(ReduceKind::Sum, axes, value)
     }
 
     /// Sum of all elements (rank 0); ∂/∂x = 1.
     pub fn sum_all(self) -> Var<'t, T> {
-        let value = self.with_value(|x| x.sum_all());
+        let value = self.value_ref().sum_all();
         self.reduce(ReduceKind::Sum, &[], value)
     }
 
     /// Mean over `axes` (all if empty); ∂/∂x = 1/N.
     #[track_caller]
     pub fn mean(self, axes: &[usize], keepdim: bool) -> Var<'t, T> {
-        let value = self.with_value(|x| x.mean(axes, keepdim));
+        let value = self.value_ref().mean(axes, keepdim);
         self.reduce(ReduceKind::Mean, axes, value)
     }
 
     /// Mean of all elements (rank 0); ∂/∂x = 1/N.
     pub fn mean_all(self) -> Var<'t, T> {
-        let value = self.with_value(|x| x.mean_all());
+        let value = self.value_ref().mean_all();
         self.reduce(ReduceKind::Mean, &[], value)
     }
 
@@ -116,14 +116,14 @@ impl<'t, T: Scalar> Var<'t, T> {
     /// split evenly among tied maxima.
     #[track_caller]
     pub fn max(self, axes: &[usize], keepdim: bool) -> Var<'t, T> {
-        let value = self.with_value(|x| x.max(axes, keepdim));
+        let value = self.value_ref().max(axes, keepdim);
         self.reduce(ReduceKind::Max, axes, value)
     }
 
     /// Minimum over `axes` (all if empty), as `torch.amin`; ties split.
     #[track_caller]
     pub fn min(self, axes: &[usize], keepdim: bool) -> Var<'t, T> {
-        let value = self.with_value(|x| x.min(axes, keepdim));
+        let value = self.value_ref().min(axes, keepdim);
         self.reduce(ReduceKind::Min, axes, value)
     }
 
@@ -131,7 +131,7 @@ impl<'t, T: Scalar> Var<'t, T> {
     /// ∂/∂x = `2(x - mean)/(N - correction)`.
     #[track_caller]
     pub fn var(self, axes: &[usize], correction: usize, keepdim: bool) -> Var<'t, T> {
-        let value = self.with_value(|x| x.var(axes, correction, keepdim));
+        let value = self.value_ref().var(axes, correction, keepdim);
         self.reduce(ReduceKind::Var { correction }, axes, value)
     }
 }

@@ -126,28 +126,28 @@ impl<'t, T: Scalar> Var<'t, T> {
     /// If the element counts differ.
     #[track_caller]
     pub fn reshape(self, shape: impl Into<Shape>) -> Var<'t, T> {
-        let value = self.with_value(|x| x.reshape(shape));
+        let value = self.value_ref().reshape(shape);
         self.shape_op(ShapeOp::Reshape { x: self.index() }, value)
     }
 
     /// Inserts a size-1 axis; the gradient is reshaped back.
     #[track_caller]
     pub fn unsqueeze(self, axis: usize) -> Var<'t, T> {
-        let value = self.with_value(|x| x.unsqueeze(axis));
+        let value = self.value_ref().unsqueeze(axis);
         self.shape_op(ShapeOp::Reshape { x: self.index() }, value)
     }
 
     /// Removes a size-1 axis; the gradient is reshaped back.
     #[track_caller]
     pub fn squeeze(self, axis: usize) -> Var<'t, T> {
-        let value = self.with_value(|x| x.squeeze(axis));
+        let value = self.value_ref().squeeze(axis);
         self.shape_op(ShapeOp::Reshape { x: self.index() }, value)
     }
 
     /// Reorders axes; the gradient is permuted by the inverse permutation.
     #[track_caller]
     pub fn permute(self, perm: &[usize]) -> Var<'t, T> {
-        let value = self.with_value(|x| x.permute(perm));
+        let value = self.value_ref().permute(perm);
         let op = ShapeOp::Permute {
             x: self.index(),
             perm: perm.to_vec(),
@@ -171,7 +171,7 @@ impl<'t, T: Scalar> Var<'t, T> {
     /// Repeats along broadcast axes; the gradient is summed over them.
     #[track_caller]
     pub fn broadcast_to(self, shape: impl Into<Shape>) -> Var<'t, T> {
-        let value = self.with_value(|x| x.broadcast_to(shape));
+        let value = self.value_ref().broadcast_to(shape);
         self.shape_op(ShapeOp::BroadcastTo { x: self.index() }, value)
     }
 
@@ -179,7 +179,7 @@ impl<'t, T: Scalar> Var<'t, T> {
     /// shape; the gradient is broadcast back.
     #[track_caller]
     pub fn sum_to(self, shape: impl Into<Shape>) -> Var<'t, T> {
-        let value = self.with_value(|x| x.sum_to(shape));
+        let value = self.value_ref().sum_to(shape);
         self.shape_op(ShapeOp::SumTo { x: self.index() }, value)
     }
 
@@ -187,7 +187,7 @@ impl<'t, T: Scalar> Var<'t, T> {
     /// back into zeros.
     #[track_caller]
     pub fn narrow(self, axis: usize, start: usize, len: usize) -> Var<'t, T> {
-        let value = self.with_value(|x| x.narrow(axis, start, len));
+        let value = self.value_ref().narrow(axis, start, len);
         let op = ShapeOp::Narrow {
             x: self.index(),
             axis,

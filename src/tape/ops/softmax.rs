@@ -72,21 +72,21 @@ impl<'t, T: Scalar> Var<'t, T> {
     /// Softmax along `axis`; ∂/∂x = `y ⊙ (g - Σ g·y)`.
     #[track_caller]
     pub fn softmax(self, axis: usize) -> Var<'t, T> {
-        let value = self.with_value(|x| x.softmax(axis));
+        let value = self.value_ref().softmax(axis);
         self.softmax_family(SoftmaxKind::Softmax, axis, value)
     }
 
     /// Log-softmax along `axis`; ∂/∂x = `g - softmax(x)·Σ g`.
     #[track_caller]
     pub fn log_softmax(self, axis: usize) -> Var<'t, T> {
-        let value = self.with_value(|x| x.log_softmax(axis));
+        let value = self.value_ref().log_softmax(axis);
         self.softmax_family(SoftmaxKind::LogSoftmax, axis, value)
     }
 
     /// `ln Σ exp(x)` along `axis`; ∂/∂x = `g·softmax(x)`.
     #[track_caller]
     pub fn logsumexp(self, axis: usize, keepdim: bool) -> Var<'t, T> {
-        let value = self.with_value(|x| x.logsumexp(axis, keepdim));
+        let value = self.value_ref().logsumexp(axis, keepdim);
         self.softmax_family(SoftmaxKind::LogSumExp, axis, value)
     }
 }

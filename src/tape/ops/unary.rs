@@ -200,95 +200,106 @@ impl<'t, T: Scalar> Var<'t, T> {
 
     /// `-x`; d/dx = -1.
     pub fn neg(self) -> Var<'t, T> {
-        self.unary(UnaryKind::Neg, self.with_value(|x| x.neg()))
+        let value = self.value_ref().neg();
+        self.unary(UnaryKind::Neg, value)
     }
 
     /// `eˣ`; d/dx = `eˣ` (the saved output).
     pub fn exp(self) -> Var<'t, T> {
-        self.unary(UnaryKind::Exp, self.with_value(|x| x.exp()))
+        let value = self.value_ref().exp();
+        self.unary(UnaryKind::Exp, value)
     }
 
     /// `ln x`; d/dx = `1/x`.
     pub fn ln(self) -> Var<'t, T> {
-        self.unary(UnaryKind::Ln, self.with_value(|x| x.ln()))
+        let value = self.value_ref().ln();
+        self.unary(UnaryKind::Ln, value)
     }
 
     /// `√x`; d/dx = `1/(2√x)` (from the output).
     pub fn sqrt(self) -> Var<'t, T> {
-        self.unary(UnaryKind::Sqrt, self.with_value(|x| x.sqrt()))
+        let value = self.value_ref().sqrt();
+        self.unary(UnaryKind::Sqrt, value)
     }
 
     /// `|x|`; d/dx = `sign(x)`, 0 at 0 (as `torch.abs`).
     pub fn abs(self) -> Var<'t, T> {
-        self.unary(UnaryKind::Abs, self.with_value(|x| x.abs()))
+        let value = self.value_ref().abs();
+        self.unary(UnaryKind::Abs, value)
     }
 
     /// `x²`; d/dx = `2x`.
     pub fn square(self) -> Var<'t, T> {
-        self.unary(UnaryKind::Square, self.with_value(|x| x.square()))
+        let value = self.value_ref().square();
+        self.unary(UnaryKind::Square, value)
     }
 
     /// `1/x`; d/dx = `-1/x²` (from the output: `-y²`).
     pub fn recip(self) -> Var<'t, T> {
-        self.unary(UnaryKind::Recip, self.with_value(|x| x.recip()))
+        let value = self.value_ref().recip();
+        self.unary(UnaryKind::Recip, value)
     }
 
     /// `xᵖ`; d/dx = `p·xᵖ⁻¹` (exactly 0 when `p = 0`).
     pub fn powf(self, p: T) -> Var<'t, T> {
-        self.unary(UnaryKind::Powf(p), self.with_value(|x| x.powf(p)))
+        let value = self.value_ref().powf(p);
+        self.unary(UnaryKind::Powf(p), value)
     }
 
     /// `xⁿ`; d/dx = `n·xⁿ⁻¹` (exactly 0 when `n = 0`).
     pub fn powi(self, n: i32) -> Var<'t, T> {
-        self.unary(UnaryKind::Powi(n), self.with_value(|x| x.powi(n)))
+        let value = self.value_ref().powi(n);
+        self.unary(UnaryKind::Powi(n), value)
     }
 
     /// `min(max(x, low), high)`; d/dx = 1 where `low ≤ x ≤ high`, else 0.
     pub fn clamp(self, low: T, high: T) -> Var<'t, T> {
-        self.unary(
-            UnaryKind::Clamp(low, high),
-            self.with_value(|x| x.clamp(low, high)),
-        )
+        let value = self.value_ref().clamp(low, high);
+        self.unary(UnaryKind::Clamp(low, high), value)
     }
 
     /// `σ(x)`; d/dx = `σ(x)(1 - σ(x))` from the saved output: exactly 0,
     /// never NaN, where σ saturates (`x = -90`).
     pub fn sigmoid(self) -> Var<'t, T> {
-        self.unary(UnaryKind::Sigmoid, self.with_value(|x| x.sigmoid()))
+        let value = self.value_ref().sigmoid();
+        self.unary(UnaryKind::Sigmoid, value)
     }
 
     /// `tanh x`; d/dx = `1 - tanh²x` from the saved output.
     pub fn tanh(self) -> Var<'t, T> {
-        self.unary(UnaryKind::Tanh, self.with_value(|x| x.tanh()))
+        let value = self.value_ref().tanh();
+        self.unary(UnaryKind::Tanh, value)
     }
 
     /// `max(0, x)`; d/dx = 1 where `x > 0`, else 0 (so `relu'(0) = 0`).
     pub fn relu(self) -> Var<'t, T> {
-        self.unary(UnaryKind::Relu, self.with_value(|x| x.relu()))
+        let value = self.value_ref().relu();
+        self.unary(UnaryKind::Relu, value)
     }
 
     /// `x` if `x > 0` else `slope·x`; d/dx = 1 or `slope`.
     pub fn leaky_relu(self, slope: T) -> Var<'t, T> {
-        self.unary(
-            UnaryKind::LeakyRelu(slope),
-            self.with_value(|x| x.leaky_relu(slope)),
-        )
+        let value = self.value_ref().leaky_relu(slope);
+        self.unary(UnaryKind::LeakyRelu(slope), value)
     }
 
     /// `x` if `x > 0` else `alpha·(eˣ - 1)`; d/dx = 1 or `alpha·eˣ`.
     pub fn elu(self, alpha: T) -> Var<'t, T> {
-        self.unary(UnaryKind::Elu(alpha), self.with_value(|x| x.elu(alpha)))
+        let value = self.value_ref().elu(alpha);
+        self.unary(UnaryKind::Elu(alpha), value)
     }
 
     /// Exact GELU `x·Φ(x)`; d/dx = `Φ(x) + x·φ(x)`.
     pub fn gelu(self) -> Var<'t, T> {
-        self.unary(UnaryKind::Gelu, self.with_value(|x| x.gelu()))
+        let value = self.value_ref().gelu();
+        self.unary(UnaryKind::Gelu, value)
     }
 
     /// Tanh-approximated GELU; d/dx = `½(1 + t) + ½x(1 - t²)·√(2/π)(1 + 3·0.044715x²)`
     /// with `t = tanh(√(2/π)(x + 0.044715x³))`.
     pub fn gelu_tanh(self) -> Var<'t, T> {
-        self.unary(UnaryKind::GeluTanh, self.with_value(|x| x.gelu_tanh()))
+        let value = self.value_ref().gelu_tanh();
+        self.unary(UnaryKind::GeluTanh, value)
     }
 
     /// `softplus(x)` with PyTorch's beta 1 and threshold 20; d/dx = `σ(x)`
@@ -300,50 +311,44 @@ impl<'t, T: Scalar> Var<'t, T> {
     /// `softplus` with `beta` and `threshold`; d/dx = `z/(z + 1)` with
     /// `z = e^(beta·x)`, 1 where `beta·x > threshold`.
     pub fn softplus_with(self, beta: T, threshold: T) -> Var<'t, T> {
-        let value = self.with_value(|x| x.softplus_with(beta, threshold));
+        let value = self.value_ref().softplus_with(beta, threshold);
         self.unary(UnaryKind::Softplus { beta, threshold }, value)
     }
 
     /// SiLU `x·σ(x)`; d/dx = `σ(x)(1 + x(1 - σ(x)))`.
     pub fn silu(self) -> Var<'t, T> {
-        self.unary(UnaryKind::Silu, self.with_value(|x| x.silu()))
+        let value = self.value_ref().silu();
+        self.unary(UnaryKind::Silu, value)
     }
 
     /// `x/(1 + |x|)`; d/dx = `1/(1 + |x|)²`.
     pub fn softsign(self) -> Var<'t, T> {
-        self.unary(UnaryKind::Softsign, self.with_value(|x| x.softsign()))
+        let value = self.value_ref().softsign();
+        self.unary(UnaryKind::Softsign, value)
     }
 
     /// `x + c`; d/dx = 1.
     pub fn add_scalar(self, c: T) -> Var<'t, T> {
-        self.unary(
-            UnaryKind::AddScalar(c),
-            self.with_value(|x| x.add_scalar(c)),
-        )
+        let value = self.value_ref().add_scalar(c);
+        self.unary(UnaryKind::AddScalar(c), value)
     }
 
     /// `x - c`; d/dx = 1.
     pub fn sub_scalar(self, c: T) -> Var<'t, T> {
-        self.unary(
-            UnaryKind::AddScalar(-c),
-            self.with_value(|x| x.sub_scalar(c)),
-        )
+        let value = self.value_ref().sub_scalar(c);
+        self.unary(UnaryKind::AddScalar(-c), value)
     }
 
     /// `c·x`; d/dx = `c`.
     pub fn mul_scalar(self, c: T) -> Var<'t, T> {
-        self.unary(
-            UnaryKind::MulScalar(c),
-            self.with_value(|x| x.mul_scalar(c)),
-        )
+        let value = self.value_ref().mul_scalar(c);
+        self.unary(UnaryKind::MulScalar(c), value)
     }
 
     /// `x/c`; d/dx = `1/c`.
     pub fn div_scalar(self, c: T) -> Var<'t, T> {
-        self.unary(
-            UnaryKind::DivScalar(c),
-            self.with_value(|x| x.div_scalar(c)),
-        )
+        let value = self.value_ref().div_scalar(c);
+        self.unary(UnaryKind::DivScalar(c), value)
     }
 }
 

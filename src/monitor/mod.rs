@@ -1,0 +1,272 @@
+//! Gradient flow, measured: per-layer and per-parameter gradient
+//! statistics, recorded during training, with a report that says whether
+//! gradients vanish or explode, where, and what to try.
+//!
+//! Three kinds of gradient site:
+//!
+//! - **layer outputs**: the gradient of the loss with respect to what a
+//!   named layer produced — at a dense layer this is `∂L/∂s`, the
+//!   pre-activation signal that vanishes. Recorded by passing the monitor
+//!   to [`Tape::backward_with`](crate::Tape::backward_with); layers are
+//!   the tape's name scopes, so watching inserts no op and cannot change a
+//!   result;
+//! - **parameters**: each parameter's gradient for the step, after
+//!   micro-batch accumulation and before clipping, handed over with
+//!   [`GradMonitor::record_params`];
+//! - **any tape node**, with the tape's own `observe`/`modify` hooks.
+//!
+//! ```
+//! use gradflow::monitor::GradMonitor;
+//! use gradflow::nn::{Dense, Init, Layer, Sequential, Sigmoid};
+//! use gradflow::{Rng, SeedableRng, Tape, Tensor};
+//!
+//! let mut rng = Rng::seed_from_u64(0);
+//! let mut model = Sequential::<f32>::new();
+//! for _ in 0..20 {
+//!     model.add(Dense::new(32, 32, Init::GlorotStandard, &mut rng));
+//!     model.add(Sigmoid);
+//! }
+//! let mut monitor = GradMonitor::new();
+//! let x = Tensor::normal([16, 32], 0.0, 1.0, &mut rng);
+//! let mut grads = {
+//!     let tape = Tape::new();
+//!     let loss = model.forward(tape.constant(x)).square().mean_all();
+//!     tape.backward_with(loss, &mut monitor)
+//! };
+//! monitor.record_params(&model, &mut grads);
+//! let report = monitor.report().unwrap();
+//! assert!(report.is_vanishing());
+//! println!("{report}");
+//! ```
+
+mod record;
+mod report;
+mod stats;
+
+pub use record::{LayerKind, LayerRecord, ParamRecord, StepRecord};
+pub use report::{Finding, Report, Thresholds};
+pub use stats::GradStats;
+
+use crate::nn::Module;
+use crate::optim::UpdateNorms;
+use crate::scalar::Scalar;
+use crate::tape::{BackwardObserver, GradSite, Grads};
+use crate::tensor::Tensor;
+
+/// Which steps the monitor records.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Schedule {
+    /// Never (the monitor stays attached and costs a branch).
+    Off,
+    /// Every step.
+    EveryStep,
+    /// Steps `0, k, 2k, ...`.
+    Every(u64),
+    /// About `per_decade` steps per power of ten (`0, 1, 2, ... 10, 13, 16, 20, ...`):
+    /// dense early, where training changes fastest.
+    LogSpaced {
+        /// Recorded steps per decade.
+        per_decade: u32,
+    },
+    /// Exactly these steps.
+    Steps(Vec<u64>),
+}
+
+impl Schedule {
+    /// Whether `step` is recorded.
+    pub fn is_active(&self, step: u64) -> bool {
+        match self {
+            Schedule::Off => false,
+            Schedule::EveryStep => true,
+            Schedule::Every(k) => *k > 0 && step.is_multiple_of(*k),
+            Schedule::LogSpaced { per_decade } => {
+                if step < 10 || *per_decade == 0 {
+                    return step < 10;
+                }
+                // Recorded if no earlier step rounds to the same log bucket.
+                let bucket = |s: u64| ((s as f64).log10() * *per_decade as f64).floor() as i64;
+                bucket(step) != bucket(step - 1)
+            }
+            Schedule::Steps(steps) => steps.contains(&step),
+        }
+    }
+}
+
+/// Records gradient statistics of every layer output and every parameter,
+/// step by step, and reports on them.
+///
+/// A step starts with the first backward sweep after the previous step was
+/// closed and is closed by [`GradMonitor::record_params`] (micro-batches:
+/// several sweeps, then one `record_params`; layer statistics are merged
+/// across the sweeps). [`GradMonitor::record_updates`] attaches the
+/// optimizer's update norms to the step just closed.
+#[derive(Debug)]
+pub struct GradMonitor {
+    schedule: Schedule,
+    thresholds: Thresholds,
+    /// Index of the current (or next) step.
+    step: u64,
+    open: bool,
+    recording: bool,
+    current: StepRecord,
+    history: Vec<StepRecord>,
+    /// Running average of the global norm, for spike detection.
+    global_ema: Option<f64>,
+}
+
+impl Default for GradMonitor {
+    fn default() -> Self {
+        GradMonitor::new()
+    }
+}
+
+impl GradMonitor {
+    /// A monitor recording every step with the default thresholds.
+    pub fn new() -> GradMonitor {
+        GradMonitor::with_schedule(Schedule::EveryStep)
+    }
+
+    /// A monitor recording the steps `schedule` selects.
+    pub fn with_schedule(schedule: Schedule) -> GradMonitor {
+        GradMonitor {
+            schedule,
+            thresholds: Thresholds::default(),
+            step: 0,
+            open: false,
+            recording: false,
+            current: StepRecord::new(0),
+            history: Vec::new(),
+            global_ema: None,
+        }
+    }
+
+    /// Replaces the thresholds the report's findings use.
+    pub fn with_thresholds(mut self, thresholds: Thresholds) -> GradMonitor {
+        self.thresholds = thresholds;
+        self
+    }
+
+    /// The thresholds in use.
+    pub fn thresholds(&self) -> &Thresholds {
+        &self.thresholds
+    }
+
+    /// The index of the step being recorded, or of the next one.
+    pub fn step(&self) -> u64 {
+        self.step
+    }
+
+    /// Whether the current step is being recorded.
+    pub fn is_recording(&self) -> bool {
+        self.open && self.recording
+    }
+
+    /// Every recorded step, oldest first.
+    pub fn history(&self) -> &[StepRecord] {
+        &self.history
+    }
+
+    fn open_step(&mut self) {
+        if !self.open {
+            self.open = true;
+            self.recording = self.schedule.is_active(self.step);
+            if self.recording {
+                self.current = StepRecord::new(self.step);
+            }
+        }
+    }
+
+    /// Records every parameter's gradient for this step (after micro-batch
+    /// accumulation, before clipping) and closes the step. Parameters are
+    /// named by the model's paths; the gradient-to-weight ratio `‖g‖/‖w‖`
+    /// comes with each.
+    pub fn record_params<T: Scalar>(&mut self, model: &dyn Module<T>, grads: &mut Grads<T>) {
+        self.open_step();
+        if self.recording {
+            let mut params = Vec::new();
+            model.visit_params(&mut |name, p| {
+                if let Some(g) = grads.get(p) {
+                    let stats = GradStats::of(g);
+                    let weight_l2 = GradStats::of(p.value()).l2;
+                    params.push(ParamRecord {
+                        name: name.to_string(),
+                        id: p.id(),
+                        stats,
+                        weight_l2,
+                        update_l2: None,
+                    });
+                }
+            });
+            let global = grads.global_norm();
+            self.current.params = params;
+            self.current.global_norm = Some(global);
+            self.current.global_ema = self.global_ema;
+            if global.is_finite() {
+                self.global_ema = Some(match self.global_ema {
+                    Some(ema) => 0.9 * ema + 0.1 * global,
+                    None => global,
+                });
+            }
+            self.current.finish_layers();
+            let done = std::mem::replace(&mut self.current, StepRecord::new(self.step + 1));
+            self.history.push(done);
+        }
+        self.open = false;
+        self.step += 1;
+    }
+
+    /// Attaches the optimizer's per-parameter update norms (as returned by
+    /// `Optimizer::step`) to the step just closed, for the update-to-weight
+    /// ratio. Adam's normalized updates can stay healthy while the
+    /// gradients vanish; the report shows both.
+    pub fn record_updates<T: Scalar>(&mut self, model: &dyn Module<T>, updates: &UpdateNorms) {
+        let _ = model;
+        if let Some(last) = self.history.last_mut()
+            && last.step + 1 == self.step
+        {
+            for p in &mut last.params {
+                if let Some(u) = updates.get(p.id) {
+                    p.update_l2 = Some(u.update_l2);
+                }
+            }
+        }
+    }
+
+    /// The report for the most recently recorded step, if any.
+    pub fn report(&self) -> Option<Report> {
+        self.history
+            .last()
+            .map(|r| Report::new(r, &self.thresholds))
+    }
+
+    /// The report for a given recorded step.
+    pub fn report_for(&self, step: u64) -> Option<Report> {
+        self.history
+            .iter()
+            .find(|r| r.step == step)
+            .map(|r| Report::new(r, &self.thresholds))
+    }
+}
+
+impl<T: Scalar> BackwardObserver<T> for GradMonitor {
+    fn observe(&mut self, site: &GradSite<'_>, grad: &Tensor<T>) {
+        self.open_step();
+        if !self.recording {
+            return;
+        }
+        if site.op == "leaf" {
+            // A parameter put on the tape inside this scope: the layer is weighted.
+            self.current.mark_weighted(site.path);
+            return;
+        }
+        if site.output_of.is_empty() {
+            return;
+        }
+        let stats = GradStats::of_layer_output(grad);
+        for path in &site.output_of {
+            self.current
+                .add_layer_output(path, site.op, site.node, &stats);
+        }
+    }
+}

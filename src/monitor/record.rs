@@ -1,0 +1,177 @@
+//! What the monitor keeps for each recorded step: numbers only, no tensors.
+
+use super::GradStats;
+use crate::tape::ParamId;
+
+/// What kind of layer a scope is, as seen from the tape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LayerKind {
+    /// It put parameters on the tape (dense, and affine norms count as
+    /// normalization below).
+    Weighted,
+    /// Its output is a batch-norm or layer-norm node.
+    Normalization,
+    /// Its output is an activation and it has no parameters.
+    Activation,
+    /// A container of other recorded layers (e.g. a residual block).
+    Container,
+    /// Anything else.
+    Other,
+}
+
+impl LayerKind {
+    /// Short label for tables and CSV.
+    pub fn label(self) -> &'static str {
+        match self {
+            LayerKind::Weighted => "weighted",
+            LayerKind::Normalization => "norm",
+            LayerKind::Activation => "activation",
+            LayerKind::Container => "container",
+            LayerKind::Other => "other",
+        }
+    }
+}
+
+const ACTIVATION_OPS: &[&str] = &[
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "gelu",
+    "gelu_tanh",
+    "softplus",
+    "silu",
+    "softsign",
+];
+
+/// The gradient of the loss with respect to one layer's output, for one
+/// step (merged over the step's backward sweeps).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerRecord {
+    /// The layer's path, e.g. `"3"` or `"2.block.0"`.
+    pub path: String,
+    /// The op that produced the layer's output.
+    pub op: &'static str,
+    /// Position of the output on the tape: orders layers input to output.
+    pub order: usize,
+    /// What kind of layer it is.
+    pub kind: LayerKind,
+    /// Statistics of `∂L/∂output`.
+    pub stats: GradStats,
+    /// Whether parameters were recorded in this layer's scope.
+    pub has_params: bool,
+}
+
+/// One parameter's gradient for one step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamRecord {
+    /// The parameter's path, e.g. `"0.weight"`.
+    pub name: String,
+    /// Its identity.
+    pub id: ParamId,
+    /// Statistics of its gradient (before clipping).
+    pub stats: GradStats,
+    /// `‖w‖₂` when the gradient was recorded.
+    pub weight_l2: f64,
+    /// `‖Δw‖₂` of the optimizer's update, if recorded.
+    pub update_l2: Option<f64>,
+}
+
+impl ParamRecord {
+    /// `‖g‖/‖w‖` (infinite for a zero weight with a nonzero gradient).
+    pub fn grad_to_weight(&self) -> f64 {
+        self.stats.l2 / self.weight_l2
+    }
+
+    /// `‖Δw‖/‖w‖`, if the update was recorded.
+    pub fn update_to_weight(&self) -> Option<f64> {
+        self.update_l2.map(|u| u / self.weight_l2)
+    }
+}
+
+/// Everything recorded for one step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepRecord {
+    /// The step index.
+    pub step: u64,
+    /// Layer outputs, input to output.
+    pub layers: Vec<LayerRecord>,
+    /// Parameters, in the model's visiting order.
+    pub params: Vec<ParamRecord>,
+    /// `‖g‖₂` over all parameters, before clipping.
+    pub global_norm: Option<f64>,
+    /// The running average of the global norm before this step.
+    pub global_ema: Option<f64>,
+    weighted_paths: Vec<String>,
+}
+
+impl StepRecord {
+    pub(crate) fn new(step: u64) -> StepRecord {
+        StepRecord {
+            step,
+            layers: Vec::new(),
+            params: Vec::new(),
+            global_norm: None,
+            global_ema: None,
+            weighted_paths: Vec::new(),
+        }
+    }
+
+    pub(crate) fn mark_weighted(&mut self, path: &str) {
+        if !self.weighted_paths.iter().any(|p| p == path) {
+            self.weighted_paths.push(path.to_string());
+        }
+    }
+
+    pub(crate) fn add_layer_output(
+        &mut self,
+        path: &str,
+        op: &'static str,
+        order: usize,
+        stats: &GradStats,
+    ) {
+        match self.layers.iter_mut().find(|l| l.path == path) {
+            Some(layer) => layer.stats = layer.stats.merge(stats),
+            None => self.layers.push(LayerRecord {
+                path: path.to_string(),
+                op,
+                order,
+                kind: LayerKind::Other,
+                stats: *stats,
+                has_params: false,
+            }),
+        }
+    }
+
+    /// Sorts layers input to output and classifies them.
+    pub(crate) fn finish_layers(&mut self) {
+        // Containers first by order, then the deeper path: a block and its
+        // last child share an output node.
+        self.layers
+            .sort_by(|a, b| a.order.cmp(&b.order).then(b.path.len().cmp(&a.path.len())));
+        let paths: Vec<String> = self.layers.iter().map(|l| l.path.clone()).collect();
+        for layer in &mut self.layers {
+            let prefix = format!("{}.", layer.path);
+            let is_container = paths.iter().any(|p| p.starts_with(&prefix));
+            layer.has_params = self.weighted_paths.contains(&layer.path);
+            layer.kind = if is_container {
+                LayerKind::Container
+            } else if matches!(layer.op, "batch_norm" | "layer_norm") {
+                LayerKind::Normalization
+            } else if layer.has_params {
+                LayerKind::Weighted
+            } else if ACTIVATION_OPS.contains(&layer.op) {
+                LayerKind::Activation
+            } else {
+                LayerKind::Other
+            };
+        }
+    }
+
+    /// Layers of the given kinds, input to output.
+    pub fn layers_of(&self, kinds: &[LayerKind]) -> impl Iterator<Item = &LayerRecord> {
+        self.layers.iter().filter(move |l| kinds.contains(&l.kind))
+    }
+}

@@ -1,0 +1,212 @@
+//! Gradient statistics in one fused pass.
+
+use crate::scalar::Scalar;
+use crate::tensor::Tensor;
+
+/// Summary statistics of one gradient tensor, computed in a single pass
+/// with no allocation ([`GradStats::of`]).
+///
+/// Non-finite elements (NaN, ±inf) are counted in `nonfinite` and left out
+/// of every other sum, so one bad element does not hide the magnitude of
+/// the rest. The L2 norm is accumulated in `f64` with scaling (as LAPACK's
+/// `nrm2`), so squares of huge `f32` values do not overflow.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct GradStats {
+    /// Number of elements.
+    pub numel: u64,
+    /// `√(Σ g²)` over the finite elements.
+    pub l2: f64,
+    /// `Σ |g|` over the finite elements.
+    pub sum_abs: f64,
+    /// `max |g|` over the finite elements.
+    pub max_abs: f64,
+    /// Number of elements exactly zero.
+    pub zeros: u64,
+    /// Number of NaN or infinite elements.
+    pub nonfinite: u64,
+    /// For a layer output `[batch, units, ...]`: the fraction of units whose
+    /// gradient is exactly zero for every example (dead units).
+    pub dead_frac: Option<f64>,
+}
+
+impl GradStats {
+    /// Statistics of every element of `g`.
+    pub fn of<T: Scalar>(g: &Tensor<T>) -> GradStats {
+        let mut scale = 0.0f64;
+        let mut ssq = 1.0f64;
+        let mut sum_abs = 0.0f64;
+        let mut max_abs = 0.0f64;
+        let mut zeros = 0u64;
+        let mut nonfinite = 0u64;
+        for &x in g.data() {
+            let a = x.as_f64().abs();
+            if !a.is_finite() {
+                nonfinite += 1;
+                continue;
+            }
+            if a == 0.0 {
+                zeros += 1;
+                continue;
+            }
+            sum_abs += a;
+            if a > max_abs {
+                max_abs = a;
+            }
+            if scale < a {
+                ssq = 1.0 + ssq * (scale / a) * (scale / a);
+                scale = a;
+            } else {
+                ssq += (a / scale) * (a / scale);
+            }
+        }
+        GradStats {
+            numel: g.numel() as u64,
+            l2: scale * ssq.sqrt(),
+            sum_abs,
+            max_abs,
+            zeros,
+            nonfinite,
+            dead_frac: None,
+        }
+    }
+
+    /// As [`GradStats::of`], plus the dead-unit fraction for a layer output
+    /// of shape `[batch, units, ...]`: a unit is dead when its gradient is
+    /// exactly zero for every example (and every trailing position).
+    pub fn of_layer_output<T: Scalar>(g: &Tensor<T>) -> GradStats {
+        let mut stats = GradStats::of(g);
+        if g.rank() >= 2 && g.shape()[0] > 0 && g.shape()[1] > 0 {
+            let (batch, units) = (g.shape()[0], g.shape()[1]);
+            let inner = g.numel() / (batch * units);
+            let data = g.data();
+            let dead = (0..units)
+                .filter(|&u| {
+                    (0..batch).all(|b| {
+                        let start = (b * units + u) * inner;
+                        data[start..start + inner].iter().all(|&x| x == T::zero())
+                    })
+                })
+                .count();
+            stats.dead_frac = Some(dead as f64 / units as f64);
+        }
+        stats
+    }
+
+    /// `l2 / √numel`: the typical element size, comparable across layers of
+    /// different widths (raw L2 grows with `√numel`).
+    pub fn rms(&self) -> f64 {
+        if self.numel == 0 {
+            0.0
+        } else {
+            self.l2 / (self.numel as f64).sqrt()
+        }
+    }
+
+    /// `Σ|g| / numel`.
+    pub fn mean_abs(&self) -> f64 {
+        if self.numel == 0 {
+            0.0
+        } else {
+            self.sum_abs / self.numel as f64
+        }
+    }
+
+    /// Fraction of exact zeros.
+    pub fn zero_frac(&self) -> f64 {
+        if self.numel == 0 {
+            0.0
+        } else {
+            self.zeros as f64 / self.numel as f64
+        }
+    }
+
+    /// Combines the statistics of two tensors (micro-batches, or a
+    /// parameter's pieces) as if they were one.
+    pub fn merge(&self, other: &GradStats) -> GradStats {
+        GradStats {
+            numel: self.numel + other.numel,
+            l2: self.l2.hypot(other.l2),
+            sum_abs: self.sum_abs + other.sum_abs,
+            max_abs: self.max_abs.max(other.max_abs),
+            zeros: self.zeros + other.zeros,
+            nonfinite: self.nonfinite + other.nonfinite,
+            dead_frac: match (self.dead_frac, other.dead_frac) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statistics_of_a_known_gradient() {
+        let g = Tensor::<f64>::from_vec(vec![3.0, -4.0, 0.0, 0.0], [4]).unwrap();
+        let s = GradStats::of(&g);
+        assert_eq!(s.numel, 4);
+        assert!((s.l2 - 5.0).abs() < 1e-15);
+        assert!((s.rms() - 2.5).abs() < 1e-15);
+        assert_eq!(s.sum_abs, 7.0);
+        assert_eq!(s.mean_abs(), 1.75);
+        assert_eq!(s.max_abs, 4.0);
+        assert_eq!(s.zeros, 2);
+        assert_eq!(s.zero_frac(), 0.5);
+        assert_eq!(s.nonfinite, 0);
+    }
+
+    #[test]
+    fn nonfinite_values_are_counted_and_kept_out_of_the_norms() {
+        let g = Tensor::<f32>::from_vec(
+            vec![f32::NAN, 1.0, f32::INFINITY, -2.0, f32::NEG_INFINITY],
+            [5],
+        )
+        .unwrap();
+        let s = GradStats::of(&g);
+        assert_eq!(s.nonfinite, 3);
+        assert!((s.l2 - 5f64.sqrt()).abs() < 1e-12);
+        assert_eq!(s.max_abs, 2.0);
+        assert_eq!(s.sum_abs, 3.0);
+    }
+
+    #[test]
+    fn all_zero_gradient_has_zero_norm_and_full_zero_fraction() {
+        let s = GradStats::of(&Tensor::<f32>::zeros([3, 3]));
+        assert_eq!(s.l2, 0.0);
+        assert_eq!(s.rms(), 0.0);
+        assert_eq!(s.zero_frac(), 1.0);
+    }
+
+    #[test]
+    fn huge_f32_values_do_not_overflow_the_norm() {
+        // 3e30² = 9e60 overflows f32 (max 3.4e38) but not the scaled sum.
+        let g = Tensor::<f32>::from_vec(vec![3e30, 4e30], [2]).unwrap();
+        let s = GradStats::of(&g);
+        assert!((s.l2 / 5e30 - 1.0).abs() < 1e-6, "{}", s.l2);
+        assert!(s.l2.is_finite());
+    }
+
+    #[test]
+    fn dead_units_are_zero_for_every_example() {
+        // [batch 2, units 3]: unit 1 is zero in both rows, unit 2 in one only.
+        let g = Tensor::<f64>::from_vec(vec![1.0, 0.0, 0.0, 2.0, 0.0, 5.0], [2, 3]).unwrap();
+        let s = GradStats::of_layer_output(&g);
+        assert_eq!(s.dead_frac, Some(1.0 / 3.0));
+    }
+
+    #[test]
+    fn merge_equals_statistics_of_the_concatenation() {
+        let a = Tensor::<f64>::from_vec(vec![1.0, -2.0, 0.0], [3]).unwrap();
+        let b = Tensor::<f64>::from_vec(vec![3.0, f64::NAN], [2]).unwrap();
+        let both = Tensor::concat(&[&a, &b], 0);
+        let merged = GradStats::of(&a).merge(&GradStats::of(&b));
+        let direct = GradStats::of(&both);
+        assert!((merged.l2 - direct.l2).abs() < 1e-12);
+        assert_eq!(merged.numel, direct.numel);
+        assert_eq!(merged.sum_abs, direct.sum_abs);
+        assert_eq!(merged.zeros, direct.zeros);
+        assert_eq!(merged.nonfinite, direct.nonfinite);
+    }
+}

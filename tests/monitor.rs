@@ -1,0 +1,221 @@
+//! The gradient-flow monitor: statistics match direct observation, the
+//! report flags vanishing where theory predicts it and not elsewhere, and a
+//! NaN is reported at the layer it entered.
+
+use std::sync::{Arc, Mutex};
+
+use gradflow::monitor::{Finding, GradMonitor, GradStats, LayerKind, Schedule};
+use gradflow::nn::{Dense, Init, Layer, Module, Relu, Sequential, Sigmoid};
+use gradflow::{Rng, SeedableRng, Tape, Tensor, Var};
+
+fn mlp(depth: usize, width: usize, init: Init, relu: bool, seed: u64) -> Sequential<f32> {
+    let mut rng = Rng::seed_from_u64(seed);
+    let mut model = Sequential::new();
+    for _ in 0..depth {
+        model.add(Dense::new(width, width, init, &mut rng));
+        if relu {
+            model.add(Relu);
+        } else {
+            model.add(Sigmoid);
+        }
+    }
+    model
+}
+
+fn one_step(model: &mut Sequential<f32>, monitor: &mut GradMonitor, seed: u64) {
+    let mut rng = Rng::seed_from_u64(seed);
+    let x = Tensor::<f32>::normal([32, 64], 0.0, 1.0, &mut rng);
+    let mut grads = {
+        let tape = Tape::new();
+        let loss = model.forward(tape.constant(x)).square().mean_all();
+        tape.backward_with(loss, monitor)
+    };
+    monitor.record_params(model, &mut grads);
+}
+
+#[test]
+fn deep_sigmoid_mlp_with_glorot_standard_init_is_flagged_as_vanishing() {
+    let mut model = mlp(20, 64, Init::GlorotStandard, false, 1);
+    let mut monitor = GradMonitor::new();
+    one_step(&mut model, &mut monitor, 2);
+    let report = monitor.report().unwrap();
+    assert!(report.is_vanishing(), "{report}");
+    assert!(report.first_over_last.unwrap() < 1e-3);
+    assert_eq!(report.layers.len(), 20, "one row per dense layer");
+    assert!(report.layers.iter().all(|l| l.kind == LayerKind::Weighted));
+    assert!(matches!(
+        report
+            .findings
+            .iter()
+            .find(|f| matches!(f, Finding::Vanishing { .. })),
+        Some(Finding::Vanishing {
+            saturating: true,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn deep_relu_mlp_with_he_init_is_not_flagged() {
+    let mut model = mlp(20, 64, Init::he_normal(), true, 3);
+    let mut monitor = GradMonitor::new();
+    one_step(&mut model, &mut monitor, 4);
+    let report = monitor.report().unwrap();
+    assert!(!report.is_vanishing(), "{report}");
+    assert!(!report.is_exploding(), "{report}");
+    let ratio = report.first_over_last.unwrap();
+    assert!((0.05..20.0).contains(&ratio), "{ratio}");
+}
+
+#[test]
+fn layer_output_statistics_match_the_gradient_observed_directly() {
+    let mut model = mlp(3, 8, Init::xavier_uniform(), false, 5);
+    let mut monitor = GradMonitor::new();
+    let seen: Arc<Mutex<Option<Tensor<f32>>>> = Arc::new(Mutex::new(None));
+    let mut rng = Rng::seed_from_u64(6);
+    let x = Tensor::<f32>::normal([4, 8], 0.0, 1.0, &mut rng);
+    let mut grads = {
+        let tape = Tape::new();
+        let h = model.forward(tape.constant(x));
+        // The model's last layer ("5", a sigmoid) output is h itself.
+        let store = seen.clone();
+        let h = h.observe(move |g| *store.lock().unwrap() = Some(g.clone()));
+        tape.backward_with(h.square().mean_all(), &mut monitor)
+    };
+    monitor.record_params(&model, &mut grads);
+    let record = monitor.history().last().unwrap();
+    let last = record.layers.iter().find(|l| l.path == "5").unwrap();
+    let direct = GradStats::of_layer_output(seen.lock().unwrap().as_ref().unwrap());
+    assert_eq!(last.stats, direct);
+}
+
+#[test]
+fn attaching_a_monitor_leaves_gradients_bit_identical() {
+    let mut model = mlp(4, 16, Init::he_normal(), true, 7);
+    let x = Tensor::<f32>::normal([8, 16], 0.0, 1.0, &mut Rng::seed_from_u64(8));
+    let plain = {
+        let tape = Tape::new();
+        let loss = model.forward(tape.constant(x.clone())).square().mean_all();
+        tape.backward(loss)
+    };
+    let mut monitor = GradMonitor::new();
+    let watched = {
+        let tape = Tape::new();
+        let loss = model.forward(tape.constant(x)).square().mean_all();
+        tape.backward_with(loss, &mut monitor)
+    };
+    for (id, g) in plain.iter() {
+        let w = watched.get_id(id).unwrap();
+        assert!(
+            g.data()
+                .iter()
+                .zip(w.data())
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+        );
+    }
+}
+
+/// A layer that multiplies by 1 but corrupts its output gradient with NaN.
+struct PoisonGrad;
+
+impl Module<f32> for PoisonGrad {
+    fn visit_params(&self, _f: &mut dyn FnMut(&str, &gradflow::Param<f32>)) {}
+    fn visit_params_mut(&mut self, _f: &mut dyn FnMut(&str, &mut gradflow::Param<f32>)) {}
+    fn describe(&self) -> String {
+        "PoisonGrad".to_string()
+    }
+}
+
+impl Layer<f32> for PoisonGrad {
+    fn forward<'t>(&mut self, x: Var<'t, f32>) -> Var<'t, f32> {
+        // The hook runs when the sweep reaches this node; the NaN then flows
+        // into every layer before it.
+        (x * 1.0).modify(|g| g.data_mut()[0] = f32::NAN)
+    }
+}
+
+#[test]
+fn nan_injected_into_one_layer_is_reported_at_that_layer() {
+    let mut rng = Rng::seed_from_u64(9);
+    let mut model = Sequential::new();
+    for i in 0..6 {
+        model.add(Dense::<f32>::new(8, 8, Init::he_normal(), &mut rng));
+        if i == 3 {
+            model.add(PoisonGrad); // layer "7"
+        }
+        model.add(Relu);
+    }
+    let mut monitor = GradMonitor::new();
+    let x = Tensor::<f32>::normal([4, 8], 0.0, 1.0, &mut rng);
+    let mut grads = {
+        let tape = Tape::new();
+        let loss = model.forward(tape.constant(x)).square().mean_all();
+        tape.backward_with(loss, &mut monitor)
+    };
+    monitor.record_params(&model, &mut grads);
+    let report = monitor.report().unwrap();
+    match &report.findings[0] {
+        Finding::NonFinite { layer, .. } => assert_eq!(layer, "7", "{report}"),
+        other => panic!("expected a non-finite finding first, got {other:?}\n{report}"),
+    }
+}
+
+#[test]
+fn parameter_statistics_under_micro_batches_equal_those_of_the_accumulated_gradient() {
+    let mut model = mlp(3, 8, Init::xavier_uniform(), false, 10);
+    let mut rng = Rng::seed_from_u64(11);
+    let batches: Vec<Tensor<f32>> = (0..4)
+        .map(|_| Tensor::normal([2, 8], 0.0, 1.0, &mut rng))
+        .collect();
+    let mut monitor = GradMonitor::new();
+    let mut total = gradflow::Grads::new();
+    for x in &batches {
+        let tape = Tape::new();
+        let loss = model.forward(tape.constant(x.clone())).square().mean_all();
+        total.accumulate(&tape.backward_with(loss, &mut monitor));
+    }
+    monitor.record_params(&model, &mut total);
+    assert_eq!(monitor.history().len(), 1, "one step, not four");
+    let record = &monitor.history()[0];
+    model.visit_params(&mut |name, p| {
+        let rec = record.params.iter().find(|r| r.name == name).unwrap();
+        assert_eq!(rec.stats, GradStats::of(total.get(p).unwrap()));
+    });
+}
+
+#[test]
+fn schedule_skips_steps_and_off_records_nothing() {
+    let mut model = mlp(2, 64, Init::he_normal(), true, 12);
+    let mut every_third = GradMonitor::with_schedule(Schedule::Every(3));
+    let mut off = GradMonitor::with_schedule(Schedule::Off);
+    for step in 0..7 {
+        one_step(&mut model, &mut every_third, step);
+        one_step(&mut model, &mut off, step);
+    }
+    let steps: Vec<u64> = every_third.history().iter().map(|r| r.step).collect();
+    assert_eq!(steps, vec![0, 3, 6]);
+    assert!(off.history().is_empty());
+    let log = Schedule::LogSpaced { per_decade: 3 };
+    let picked: Vec<u64> = (0..120).filter(|&s| log.is_active(s)).collect();
+    assert_eq!(&picked[..10], &(0..10).collect::<Vec<_>>()[..]);
+    assert!(picked.len() < 20, "{picked:?}");
+}
+
+#[test]
+fn report_renders_an_aligned_table_with_findings() {
+    let mut model = mlp(20, 64, Init::GlorotStandard, false, 1);
+    let mut monitor = GradMonitor::new();
+    one_step(&mut model, &mut monitor, 2);
+    let text = monitor.report().unwrap().to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "gradient flow at step 0");
+    assert!(lines[1].starts_with("layer"), "{text}");
+    // Header and 20 rows share one column layout.
+    let header_len = lines[1].chars().count();
+    for row in &lines[2..22] {
+        assert_eq!(row.chars().count(), header_len, "{text}");
+    }
+    assert!(lines[2].starts_with("0 "), "input layer first: {text}");
+    assert!(text.contains("! vanishing"), "{text}");
+    assert!(text.contains("→ saturating activations"), "{text}");
+}
