@@ -17,6 +17,7 @@ mod activation;
 mod dense;
 mod dropout;
 pub mod init;
+pub mod loss;
 mod norm;
 mod residual;
 mod sequential;

@@ -62,7 +62,8 @@ pub(super) fn run<T: Scalar>(
         // Nodes recorded after the output cannot lead to it.
         nodes.truncate(output + 1);
     }
-    let mut grads: Vec<Option<Tensor<T>>> = (0..=output).map(|_| None).collect();
+    let mut grads: Vec<Option<Tensor<T>>> = super::arena::take_vec();
+    grads.resize_with(output + 1, || None);
     grads[output] = Some(seed);
     // Latest node first; the stable sort keeps registration order per node.
     hooks.sort_by_key(|h| std::cmp::Reverse(h.node()));
@@ -75,10 +76,12 @@ pub(super) fn run<T: Scalar>(
             }
             continue;
         };
-        if next_hook < hooks.len() {
-            while next_hook < hooks.len() && hooks[next_hook].node() > i {
-                next_hook += 1;
-            }
+        // Hooks are sorted by node, latest first, like the sweep: skip those
+        // of nodes that got no gradient, then run this node's, if any.
+        while next_hook < hooks.len() && hooks[next_hook].node() > i {
+            next_hook += 1;
+        }
+        if next_hook < hooks.len() && hooks[next_hook].node() == i {
             let end = hooks[next_hook..]
                 .iter()
                 .position(|h| h.node() != i)
@@ -128,5 +131,6 @@ pub(super) fn run<T: Scalar>(
         }
     }
     result.finish();
+    super::arena::give_back_vec(grads);
     result
 }

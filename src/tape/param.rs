@@ -11,19 +11,22 @@ use crate::tensor::Tensor;
 /// unique within the process, ordered by creation. Gradients, optimizer
 /// state and statistics are keyed by it; files key by name instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ParamId(u64);
+pub struct ParamId(std::num::NonZeroU64);
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 impl ParamId {
     /// A fresh id, never handed out before in this process.
     pub fn fresh() -> ParamId {
-        ParamId(NEXT_ID.fetch_add(1, Ordering::Relaxed))
+        // Starts at 1 and never wraps in practice (2⁶⁴ ids); non-zero so
+        // that `Option<ParamId>` in every tape node costs no extra word.
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        ParamId(std::num::NonZeroU64::new(id).expect("parameter ids exhausted"))
     }
 
     /// The raw number (for display and sorting; not stable across runs).
     pub fn get(self) -> u64 {
-        self.0
+        self.0.get()
     }
 }
 

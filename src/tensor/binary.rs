@@ -6,7 +6,7 @@
 
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
-use super::shape::broadcast_strides;
+use super::shape::{broadcast_strides, same_dims};
 use super::strided::StridedRows;
 use super::{Shape, Tensor};
 use crate::scalar::Scalar;
@@ -24,7 +24,7 @@ pub(crate) fn broadcast_zip<T: Scalar>(
 ) -> Tensor<T> {
     // Fast paths: equal shapes, or one side a single element that does not
     // raise the rank.
-    if a.shape() == b.shape() {
+    if same_dims(a.shape(), b.shape()) {
         let data = a
             .data()
             .iter()
@@ -109,7 +109,7 @@ pub(crate) fn is_trailing_block(small: &[usize], big: &[usize]) -> bool {
     !core.is_empty()
         && core.len() <= big.len()
         && small.len() <= big.len()
-        && big[big.len() - core.len()..] == *core
+        && same_dims(&big[big.len() - core.len()..], core)
         && core.iter().all(|&d| d > 0)
 }
 
@@ -230,7 +230,7 @@ impl<T: Scalar> Tensor<T> {
 #[track_caller]
 pub(crate) fn assert_same_shape<T: Scalar>(op: &str, a: &Tensor<T>, b: &Tensor<T>) {
     assert!(
-        a.shape() == b.shape(),
+        same_dims(a.shape(), b.shape()),
         "{op}: shapes {:?} and {:?} differ; this op needs equal shapes (broadcast explicitly with broadcast_to)",
         a.shape(),
         b.shape()

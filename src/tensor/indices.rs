@@ -23,6 +23,7 @@ pub struct Indices {
 
 impl Indices {
     /// A 1-D index tensor copying `data`.
+    #[inline]
     pub fn new(data: &[usize]) -> Indices {
         Indices {
             data: data.to_vec(),
@@ -52,27 +53,32 @@ impl Indices {
         Ok(Indices { data, shape })
     }
 
+    #[inline]
     pub(crate) fn from_parts(data: Vec<usize>, shape: Shape) -> Indices {
         debug_assert_eq!(data.len(), shape.numel());
         Indices { data, shape }
     }
 
     /// The dimensions.
+    #[inline]
     pub fn shape(&self) -> &[usize] {
         &self.shape
     }
 
     /// Number of dimensions.
+    #[inline]
     pub fn rank(&self) -> usize {
         self.shape.rank()
     }
 
     /// Number of elements.
+    #[inline]
     pub fn numel(&self) -> usize {
         self.data.len()
     }
 
     /// The indices in row-major order.
+    #[inline]
     pub fn data(&self) -> &[usize] {
         &self.data
     }
@@ -89,12 +95,14 @@ impl Indices {
 }
 
 impl From<&[usize]> for Indices {
+    #[inline]
     fn from(data: &[usize]) -> Indices {
         Indices::new(data)
     }
 }
 
 impl From<Vec<usize>> for Indices {
+    #[inline]
     fn from(data: Vec<usize>) -> Indices {
         let shape = Shape::new(&[data.len()]);
         Indices { data, shape }

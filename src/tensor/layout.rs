@@ -2,7 +2,7 @@
 //! materialize a copy), `broadcast_to` and its reverse `sum_to`, `concat`,
 //! `stack`, `narrow`, `squeeze`/`unsqueeze`.
 
-use super::shape::broadcast_strides;
+use super::shape::{broadcast_strides, same_dims};
 use super::strided::StridedRows;
 use super::{Shape, Tensor, check_axis, split_at_axis};
 use crate::scalar::Scalar;
@@ -167,7 +167,7 @@ impl<T: Scalar> Tensor<T> {
     #[track_caller]
     pub fn sum_to(&self, shape: impl Into<Shape>) -> Tensor<T> {
         let target = shape.into();
-        if target.dims() == self.shape() {
+        if same_dims(target.dims(), self.shape()) {
             return self.clone();
         }
         // A bias gradient: summing whole leading blocks is a row sum.

@@ -72,6 +72,7 @@ impl<'a, T: Scalar> MatRef<'a, T> {
 /// # Panics
 /// If the inner dimensions differ or a view reaches past its slice (the
 /// callers check shapes first; this guards the `unsafe` call).
+#[inline]
 pub(crate) fn gemm<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: &mut [T]) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(k, b.rows, "gemm: inner dimensions differ");
@@ -115,6 +116,7 @@ pub(crate) fn gemm<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: &mut [T]) {
 }
 
 /// Rows and columns of a stored matrix once `t` is applied.
+#[inline]
 fn oriented(rows: usize, cols: usize, t: Transpose) -> (usize, usize) {
     match t {
         Transpose::No => (rows, cols),
@@ -200,6 +202,7 @@ impl<T: Scalar> Tensor<T> {
 }
 
 /// `(batch, rows, cols)` of a 2-D (batch 1) or 3-D shape.
+#[inline]
 fn batch_dims(shape: &[usize]) -> (usize, usize, usize) {
     match *shape {
         [r, c] => (1, r, c),

@@ -29,6 +29,7 @@ use std::sync::Arc;
 
 pub use indices::Indices;
 pub use matmul::Transpose;
+pub(crate) use shape::same_dims;
 pub use shape::{INLINE_RANK, Shape};
 
 use crate::error::{Error, Result};
@@ -61,6 +62,7 @@ impl<T: Scalar> Tensor<T> {
     /// Wraps a buffer whose length is already known to match `shape`
     /// (one copy into the shared allocation; hot kernels use
     /// [`Tensor::build`] or [`Tensor::from_arc`] instead).
+    #[inline]
     pub(crate) fn from_parts(data: Vec<T>, shape: Shape) -> Tensor<T> {
         debug_assert_eq!(data.len(), shape.numel());
         Tensor {
@@ -70,6 +72,7 @@ impl<T: Scalar> Tensor<T> {
     }
 
     /// Wraps a shared buffer whose length matches `shape`.
+    #[inline]
     pub(crate) fn from_arc(data: Arc<[T]>, shape: Shape) -> Tensor<T> {
         debug_assert_eq!(data.len(), shape.numel());
         Tensor { data, shape }
@@ -77,6 +80,7 @@ impl<T: Scalar> Tensor<T> {
 
     /// A tensor of `shape` whose elements `fill` writes into a zeroed
     /// buffer: one allocation (reference count and data together), no copy.
+    #[inline]
     pub(crate) fn build(shape: Shape, fill: impl FnOnce(&mut [T])) -> Tensor<T> {
         let mut data = zeroed_buffer::<T>(shape.numel());
         fill(Arc::get_mut(&mut data).expect("a new buffer is unique"));
@@ -93,6 +97,7 @@ impl<T: Scalar> Tensor<T> {
     }
 
     /// A tensor of zeros.
+    #[inline]
     pub fn zeros(shape: impl Into<Shape>) -> Tensor<T> {
         Tensor::full(shape, T::zero())
     }
@@ -103,6 +108,7 @@ impl<T: Scalar> Tensor<T> {
     }
 
     /// A rank-0 tensor holding one value.
+    #[inline]
     pub fn scalar(value: T) -> Tensor<T> {
         Tensor::from_parts(vec![value], Shape::scalar())
     }
@@ -206,6 +212,7 @@ impl<T: Scalar> Tensor<T> {
     }
 
     /// The dimensions, outermost first.
+    #[inline]
     pub fn shape(&self) -> &[usize] {
         self.shape.dims()
     }
@@ -216,16 +223,19 @@ impl<T: Scalar> Tensor<T> {
     }
 
     /// Number of dimensions.
+    #[inline]
     pub fn rank(&self) -> usize {
         self.shape.rank()
     }
 
     /// Number of elements.
+    #[inline]
     pub fn numel(&self) -> usize {
         self.data.len()
     }
 
     /// The elements in row-major order.
+    #[inline]
     pub fn data(&self) -> &[T] {
         &self.data
     }
@@ -238,17 +248,20 @@ impl<T: Scalar> Tensor<T> {
 
     /// Whether this tensor is the only owner of its buffer, so that
     /// [`Tensor::data_mut`] will not copy.
+    #[inline]
     pub fn is_unique(&self) -> bool {
         Arc::strong_count(&self.data) == 1
     }
 
     /// Whether two tensors share one buffer.
+    #[inline]
     pub fn shares_storage(&self, other: &Tensor<T>) -> bool {
         Arc::ptr_eq(&self.data, &other.data)
     }
 
     /// The element at a multi-dimensional index, or `None` if the index has
     /// the wrong rank or is out of bounds.
+    #[inline]
     pub fn get(&self, index: &[usize]) -> Option<T> {
         if index.len() != self.rank() {
             return None;
@@ -268,6 +281,7 @@ impl<T: Scalar> Tensor<T> {
     /// # Panics
     /// If the tensor does not hold exactly one element.
     #[track_caller]
+    #[inline]
     pub fn item(&self) -> T {
         assert!(
             self.numel() == 1,
@@ -302,6 +316,7 @@ impl<T: Scalar> Tensor<T> {
 
 impl<T: Scalar> PartialEq for Tensor<T> {
     /// Same shape and elementwise `==` (so NaN ≠ NaN, as for floats).
+    #[inline]
     fn eq(&self, other: &Tensor<T>) -> bool {
         self.shape == other.shape && self.data[..] == other.data[..]
     }
@@ -309,6 +324,7 @@ impl<T: Scalar> PartialEq for Tensor<T> {
 
 /// A shared buffer of `n` zeros, allocated zeroed (calloc: large buffers
 /// come from the OS already zero, so this costs no pass over memory).
+#[inline]
 fn zeroed_buffer<T: Scalar>(n: usize) -> Arc<[T]> {
     let zeroed: Arc<[std::mem::MaybeUninit<T>]> = Arc::new_zeroed_slice(n);
     // SAFETY: `T` is `f32` or `f64` (the trait is sealed), for which the
@@ -316,6 +332,7 @@ fn zeroed_buffer<T: Scalar>(n: usize) -> Arc<[T]> {
     unsafe { zeroed.assume_init() }
 }
 
+#[inline]
 fn checked_numel(shape: &Shape, context: &'static str) -> Result<usize> {
     shape.checked_numel().ok_or_else(|| Error::InvalidShape {
         context,
@@ -326,6 +343,7 @@ fn checked_numel(shape: &Shape, context: &'static str) -> Result<usize> {
 
 /// Checks an axis against a rank, panicking with the op's name otherwise.
 #[track_caller]
+#[inline]
 pub(crate) fn check_axis(op: &str, axis: usize, shape: &[usize]) {
     assert!(
         axis < shape.len(),
@@ -337,6 +355,7 @@ pub(crate) fn check_axis(op: &str, axis: usize, shape: &[usize]) {
 /// Splits `shape` around `axis` into `(outer, len, inner)`: the tensor is
 /// then a row-major `[outer, len, inner]` block, the view that axis kernels
 /// (reductions, softmax, concat, gather) iterate over.
+#[inline]
 pub(crate) fn split_at_axis(shape: &[usize], axis: usize) -> (usize, usize, usize) {
     let outer = shape[..axis].iter().product();
     let inner = shape[axis + 1..].iter().product();

@@ -26,6 +26,7 @@ enum Repr {
 
 impl Shape {
     /// A shape with the given dimensions.
+    #[inline]
     pub fn new(dims: &[usize]) -> Shape {
         if dims.len() <= INLINE_RANK {
             let mut inline = [0; INLINE_RANK];
@@ -41,6 +42,7 @@ impl Shape {
 
     /// A shape of the given rank with every dimension 0 (a scratch value
     /// to fill in; no heap allocation up to rank 6).
+    #[inline]
     pub(crate) fn zeros(rank: usize) -> Shape {
         if rank <= INLINE_RANK {
             Shape(Repr::Inline {
@@ -53,11 +55,13 @@ impl Shape {
     }
 
     /// The shape of a scalar (rank 0, one element).
+    #[inline]
     pub fn scalar() -> Shape {
         Shape::new(&[])
     }
 
     /// The dimensions as a slice.
+    #[inline]
     pub fn dims(&self) -> &[usize] {
         match &self.0 {
             Repr::Inline { rank, dims } => &dims[..*rank as usize],
@@ -66,6 +70,7 @@ impl Shape {
     }
 
     /// Number of dimensions.
+    #[inline]
     pub fn rank(&self) -> usize {
         self.dims().len()
     }
@@ -74,12 +79,14 @@ impl Shape {
     ///
     /// # Panics
     /// If the product overflows `usize`; [`Shape::checked_numel`] does not.
+    #[inline]
     pub fn numel(&self) -> usize {
         self.checked_numel()
             .unwrap_or_else(|| panic!("shape {:?}: element count overflows usize", self.dims()))
     }
 
     /// Number of elements, or `None` if the product overflows `usize`.
+    #[inline]
     pub fn checked_numel(&self) -> Option<usize> {
         self.dims()
             .iter()
@@ -87,6 +94,7 @@ impl Shape {
     }
 
     /// Row-major strides of a contiguous tensor of this shape, in elements.
+    #[inline]
     pub fn strides(&self) -> Shape {
         let dims = self.dims();
         let mut strides = Shape::new(dims);
@@ -125,12 +133,21 @@ impl Shape {
         Some(out)
     }
 
+    #[inline]
     pub(crate) fn dims_mut(&mut self) -> &mut [usize] {
         match &mut self.0 {
             Repr::Inline { rank, dims } => &mut dims[..*rank as usize],
             Repr::Heap(dims) => dims,
         }
     }
+}
+
+/// Whether two dimension lists are equal. Shapes are short, so an inline
+/// loop beats the `memcmp` call a slice comparison compiles to (measurable
+/// on tiny networks, where every op compares shapes).
+#[inline]
+pub(crate) fn same_dims(a: &[usize], b: &[usize]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// Strides that read a tensor of shape `from` as if it had the (broadcast)
@@ -150,6 +167,7 @@ pub(crate) fn broadcast_strides(from: &[usize], to: &[usize]) -> Shape {
 
 impl Deref for Shape {
     type Target = [usize];
+    #[inline]
     fn deref(&self) -> &[usize] {
         self.dims()
     }
@@ -168,48 +186,56 @@ impl fmt::Display for Shape {
 }
 
 impl From<&[usize]> for Shape {
+    #[inline]
     fn from(dims: &[usize]) -> Shape {
         Shape::new(dims)
     }
 }
 
 impl<const N: usize> From<[usize; N]> for Shape {
+    #[inline]
     fn from(dims: [usize; N]) -> Shape {
         Shape::new(&dims)
     }
 }
 
 impl<const N: usize> From<&[usize; N]> for Shape {
+    #[inline]
     fn from(dims: &[usize; N]) -> Shape {
         Shape::new(dims)
     }
 }
 
 impl From<Vec<usize>> for Shape {
+    #[inline]
     fn from(dims: Vec<usize>) -> Shape {
         Shape::new(&dims)
     }
 }
 
 impl From<&Vec<usize>> for Shape {
+    #[inline]
     fn from(dims: &Vec<usize>) -> Shape {
         Shape::new(dims)
     }
 }
 
 impl From<&Shape> for Shape {
+    #[inline]
     fn from(shape: &Shape) -> Shape {
         shape.clone()
     }
 }
 
 impl PartialEq<[usize]> for Shape {
+    #[inline]
     fn eq(&self, other: &[usize]) -> bool {
         self.dims() == other
     }
 }
 
 impl<const N: usize> PartialEq<[usize; N]> for Shape {
+    #[inline]
     fn eq(&self, other: &[usize; N]) -> bool {
         self.dims() == other
     }

@@ -16,6 +16,7 @@ pub(crate) struct StridedRows<'a, const N: usize> {
 
 impl<'a, const N: usize> StridedRows<'a, N> {
     /// Rows of `shape` (rank ≥ 1, every dimension nonzero unless empty).
+    #[inline]
     pub(crate) fn new(shape: &'a [usize], strides: [&'a [usize]; N]) -> Self {
         let rank = shape.len();
         let rows = if rank == 0 {
@@ -37,6 +38,7 @@ impl<'a, const N: usize> StridedRows<'a, N> {
 impl<const N: usize> Iterator for StridedRows<'_, N> {
     type Item = [usize; N];
 
+    #[inline]
     fn next(&mut self) -> Option<[usize; N]> {
         if self.remaining == 0 {
             return None;

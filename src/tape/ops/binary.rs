@@ -40,18 +40,19 @@ pub(crate) struct BinaryOp {
 
 impl BinaryOp {
     pub(crate) fn backward<T: Scalar>(&self, g: Tensor<T>, ctx: &mut Ctx<'_, T>) {
-        let (a, b) = (ctx.value(self.a).clone(), ctx.value(self.b).clone());
         let (need_a, need_b) = (ctx.needs(self.a), ctx.needs(self.b));
+        // Borrowed, not cloned: the gradients are computed first, then sent.
+        let (a, b) = (ctx.value(self.a), ctx.value(self.b));
         let half = T::of(0.5);
         let zero = T::zero();
         let (da, db): (Option<Tensor<T>>, Option<Tensor<T>>) = match self.kind {
             BinaryKind::Add => (need_a.then(|| g.clone()), need_b.then(|| g.clone())),
             BinaryKind::Sub => (need_a.then(|| g.clone()), need_b.then(|| g.neg())),
-            BinaryKind::Mul => (need_a.then(|| g.mul(&b)), need_b.then(|| g.mul(&a))),
+            BinaryKind::Mul => (need_a.then(|| g.mul(b)), need_b.then(|| g.mul(a))),
             // d/db (a/b) = -a/b², as PyTorch: -grad·a/(b·b).
             BinaryKind::Div => (
-                need_a.then(|| g.div(&b)),
-                need_b.then(|| g.neg().mul(&a).div(&b.mul(&b))),
+                need_a.then(|| g.div(b)),
+                need_b.then(|| g.neg().mul(a).div(&b.mul(b))),
             ),
             // Ties split the gradient evenly, as torch.maximum.
             BinaryKind::Maximum | BinaryKind::Minimum => {
@@ -73,14 +74,16 @@ impl BinaryOp {
                         "maximum", x, y, share,
                     ))
                 };
-                (need_a.then(|| to_a(&a, &b)), need_b.then(|| to_a(&b, &a)))
+                (need_a.then(|| to_a(a, b)), need_b.then(|| to_a(b, a)))
             }
         };
+        let da = da.map(|d| d.sum_to(a.shape_ref()));
+        let db = db.map(|d| d.sum_to(b.shape_ref()));
         if let Some(da) = da {
-            ctx.send(self.a, da.sum_to(a.shape_ref()));
+            ctx.send(self.a, da);
         }
         if let Some(db) = db {
-            ctx.send(self.b, db.sum_to(b.shape_ref()));
+            ctx.send(self.b, db);
         }
     }
 }

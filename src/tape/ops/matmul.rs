@@ -27,7 +27,7 @@ fn flip(t: Transpose) -> Transpose {
 /// Sums a batched gradient back to an operand's own shape when the operand
 /// was 2-D or had a batch of 1.
 fn to_shape<T: Scalar>(grad: Tensor<T>, shape: &[usize]) -> Tensor<T> {
-    if grad.shape() == shape {
+    if crate::tensor::same_dims(grad.shape(), shape) {
         grad
     } else {
         grad.sum(&[0], false).reshape(shape)
@@ -36,22 +36,29 @@ fn to_shape<T: Scalar>(grad: Tensor<T>, shape: &[usize]) -> Tensor<T> {
 
 impl MatMulOp {
     pub(crate) fn backward<T: Scalar>(&self, g: Tensor<T>, ctx: &mut Ctx<'_, T>) {
-        let (a, b) = (ctx.value(self.a).clone(), ctx.value(self.b).clone());
-        if ctx.needs(self.a) {
-            // Stored A: dA = dC·op(B)ᵀ, or its transpose op(B)·dCᵀ if A was used transposed.
+        // Borrowed, not cloned: both gradients are computed, then sent.
+        let (a, b) = (ctx.value(self.a), ctx.value(self.b));
+        // Stored A: dA = dC·op(B)ᵀ, or its transpose op(B)·dCᵀ if A was used transposed.
+        let da = ctx.needs(self.a).then(|| {
             let da = match self.ta {
-                Transpose::No => g.matmul_t(Transpose::No, &b, flip(self.tb)),
+                Transpose::No => g.matmul_t(Transpose::No, b, flip(self.tb)),
                 Transpose::Yes => b.matmul_t(self.tb, &g, Transpose::Yes),
             };
-            ctx.send(self.a, to_shape(da, a.shape()));
-        }
-        if ctx.needs(self.b) {
-            // Stored B: dB = op(A)ᵀ·dC, or dCᵀ·op(A) if B was used transposed.
+            to_shape(da, a.shape())
+        });
+        // Stored B: dB = op(A)ᵀ·dC, or dCᵀ·op(A) if B was used transposed.
+        let db = ctx.needs(self.b).then(|| {
             let db = match self.tb {
                 Transpose::No => a.matmul_t(flip(self.ta), &g, Transpose::No),
-                Transpose::Yes => g.matmul_t(Transpose::Yes, &a, self.ta),
+                Transpose::Yes => g.matmul_t(Transpose::Yes, a, self.ta),
             };
-            ctx.send(self.b, to_shape(db, b.shape()));
+            to_shape(db, b.shape())
+        });
+        if let Some(da) = da {
+            ctx.send(self.a, da);
+        }
+        if let Some(db) = db {
+            ctx.send(self.b, db);
         }
     }
 }
