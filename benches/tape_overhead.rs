@@ -2,14 +2,15 @@
 //! backward of 8 × [x·W (16×16) + b, tanh] → x·W (16×1) + b with an MSE
 //! loss, batch 1, f32, written with raw tape ops (plus one `exp` node off
 //! the gradient's path). Then the same with an observer on that node, to
-//! show that hooks cost nothing where they are not hit.
+//! show that hooks cost nothing where they are not hit, and with anomaly
+//! mode on (every op's output and every gradient checked for NaN/Inf).
 //!
 //! `cargo bench --bench tape_overhead`.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use gradflow::{Grads, Param, Rng, SeedableRng, Tape, Tensor};
+use gradflow::{Grads, Param, Rng, SeedableRng, Tape, TapeOptions, Tensor};
 
 struct Net {
     layers: Vec<(Param<f32>, Param<f32>)>,
@@ -29,8 +30,14 @@ impl Net {
         Net { layers }
     }
 
-    fn step(&self, x: &Tensor<f32>, y: &Tensor<f32>, observe_unrelated: bool) -> Grads<f32> {
-        let tape = Tape::new();
+    fn step(
+        &self,
+        x: &Tensor<f32>,
+        y: &Tensor<f32>,
+        observe_unrelated: bool,
+        anomaly: bool,
+    ) -> Grads<f32> {
+        let tape = Tape::with_options(TapeOptions::default().with_anomaly(anomaly));
         let mut h = tape.constant(x.clone());
         // A node off the gradient's path, recorded in both variants so that
         // they differ only by the hook, which never fires.
@@ -57,14 +64,22 @@ fn tape_overhead(c: &mut Criterion) {
     let x = Tensor::<f32>::uniform([1, 16], -1.0, 1.0, &mut rng);
     let y = Tensor::<f32>::uniform([1, 1], -1.0, 1.0, &mut rng);
     let mut group = c.benchmark_group("tape_overhead");
-    // Interleaved twice (plain, observed, plain, observed) so that drift
-    // during the run does not favour either variant; compare the second pair.
+    // Interleaved twice (plain, observed, anomaly, then again) so that
+    // drift during the run does not favour any variant; compare the second
+    // round.
     for round in ["", "_again"] {
         group.bench_function(format!("mlp_8x16_batch1{round}"), |b| {
-            b.iter(|| black_box(net.step(black_box(&x), &y, false)))
+            b.iter(|| black_box(net.step(black_box(&x), &y, false, false)))
         });
         group.bench_function(format!("mlp_8x16_batch1_unrelated_observer{round}"), |b| {
-            b.iter(|| black_box(net.step(black_box(&x), &y, true)))
+            b.iter(|| black_box(net.step(black_box(&x), &y, true, false)))
+        });
+        group.bench_function(format!("mlp_8x16_batch1_anomaly{round}"), |b| {
+            b.iter(|| {
+                let grads = net.step(black_box(&x), &y, false, true);
+                assert!(grads.anomaly().is_none());
+                black_box(grads)
+            })
         });
     }
     group.finish();

@@ -38,7 +38,8 @@ pub use error::{Error, Result};
 pub use rand::SeedableRng;
 pub use scalar::Scalar;
 pub use tape::{
-    BackwardObserver, CustomOp, GradSite, Grads, Param, ParamId, ScopeGuard, Tape, TapeOptions, Var,
+    Anomaly, BackwardObserver, CustomOp, GradSite, Grads, Param, ParamId, ScopeGuard, Tape,
+    TapeOptions, Var,
 };
 pub use tensor::{Indices, Shape, Tensor, Transpose};
 
@@ -60,3 +61,8 @@ pub mod prelude {
         Transpose, Var,
     };
 }
+
+/// The README's code, compiled and run as a doctest so it stays true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -219,3 +219,39 @@ fn report_renders_an_aligned_table_with_findings() {
     assert!(text.contains("! vanishing"), "{text}");
     assert!(text.contains("→ saturating activations"), "{text}");
 }
+
+/// Pins the report's layout: a 2-hidden-layer f64 model with fixed seeds.
+/// If a deliberate change to the table breaks this, update the text.
+#[test]
+fn report_layout_snapshot() {
+    let mut rng = Rng::seed_from_u64(42);
+    let mut model = Sequential::<f64>::new()
+        .push(Dense::new(3, 4, Init::xavier_uniform(), &mut rng))
+        .push(Sigmoid)
+        .push(Dense::new(4, 2, Init::xavier_uniform(), &mut rng));
+    let x = Tensor::<f64>::normal([5, 3], 0.0, 1.0, &mut rng);
+    let mut monitor = GradMonitor::new();
+    let mut grads = {
+        let tape = Tape::new();
+        let loss = model.forward(tape.constant(x)).square().mean_all();
+        tape.backward_with(loss, &mut monitor)
+    };
+    monitor.record_params(&model, &mut grads);
+    let text = monitor.report().unwrap().with_activations().to_string();
+    let expected = SNAPSHOT;
+    assert_eq!(
+        text, expected,
+        "\n--- got ---\n{text}\n--- expected ---\n{expected}"
+    );
+}
+
+const SNAPSHOT: &str = concat!(
+    "gradient flow at step 0\n",
+    "layer  kind        op                   rms     mean|g|      max|g|   zeros    dead    nan\n",
+    "0      weighted    add             4.251e-2    3.988e-2    6.819e-2      0%      0%      0\n",
+    "1      activation  sigmoid         2.018e-1    1.872e-1    3.089e-1      0%      0%      0\n",
+    "2      weighted    add             2.269e-1    2.045e-1    3.339e-1      0%      0%      0\n",
+    "first/last layer rms ratio: 1.874e-1\n",
+    "global gradient norm (pre-clip): 2.518e0\n",
+    "no findings: gradients flow\n",
+);

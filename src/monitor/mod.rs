@@ -39,13 +39,23 @@
 //! println!("{report}");
 //! ```
 
+mod history;
+mod hooks;
+#[cfg(feature = "plot")]
+pub mod plot;
 mod record;
 mod report;
 mod stats;
 
+pub use history::{
+    history_from_csv, history_from_jsonl, history_to_csv, history_to_jsonl, load_csv, load_jsonl,
+};
+pub use hooks::{GradMut, GradRef, HookCtx, HookHandle, SiteKind};
 pub use record::{LayerKind, LayerRecord, ParamRecord, StepRecord};
 pub use report::{Finding, Report, Thresholds};
 pub use stats::GradStats;
+
+use std::sync::Arc;
 
 use crate::nn::Module;
 use crate::optim::UpdateNorms;
@@ -101,7 +111,6 @@ impl Schedule {
 /// several sweeps, then one `record_params`; layer statistics are merged
 /// across the sweeps). [`GradMonitor::record_updates`] attaches the
 /// optimizer's update norms to the step just closed.
-#[derive(Debug)]
 pub struct GradMonitor {
     schedule: Schedule,
     thresholds: Thresholds,
@@ -113,6 +122,17 @@ pub struct GradMonitor {
     history: Vec<StepRecord>,
     /// Running average of the global norm, for spike detection.
     global_ema: Option<f64>,
+    hooks: Arc<hooks::Registry>,
+}
+
+impl std::fmt::Debug for GradMonitor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GradMonitor")
+            .field("schedule", &self.schedule)
+            .field("step", &self.step)
+            .field("recorded_steps", &self.history.len())
+            .finish()
+    }
 }
 
 impl Default for GradMonitor {
@@ -138,6 +158,7 @@ impl GradMonitor {
             current: StepRecord::new(0),
             history: Vec::new(),
             global_ema: None,
+            hooks: Arc::default(),
         }
     }
 
@@ -183,12 +204,27 @@ impl GradMonitor {
     /// comes with each.
     pub fn record_params<T: Scalar>(&mut self, model: &dyn Module<T>, grads: &mut Grads<T>) {
         self.open_step();
+        if self.hooks.has_param_hooks() {
+            let step = self.step;
+            let hooks = &self.hooks;
+            model.visit_params(&mut |name, p| {
+                if let Some(g) = grads.get_mut(p.id()) {
+                    let ctx = HookCtx {
+                        name,
+                        site: SiteKind::Param,
+                        step,
+                        param: Some(p.id()),
+                    };
+                    hooks.run(&ctx, g, true);
+                }
+            });
+        }
         if self.recording {
             let mut params = Vec::new();
             model.visit_params(&mut |name, p| {
                 if let Some(g) = grads.get(p) {
                     let stats = GradStats::of(g);
-                    let weight_l2 = GradStats::of(p.value()).l2;
+                    let weight_l2 = p.value().l2_norm();
                     params.push(ParamRecord {
                         name: name.to_string(),
                         id: p.id(),
@@ -198,7 +234,13 @@ impl GradMonitor {
                     });
                 }
             });
-            let global = grads.global_norm();
+            // The global norm over the model's parameters, from the
+            // statistics just taken (no second pass over the gradients).
+            let global = if params.iter().any(|r: &ParamRecord| r.stats.nonfinite > 0) {
+                f64::NAN
+            } else {
+                params.iter().fold(0.0f64, |acc, r| acc.hypot(r.stats.l2))
+            };
             self.current.params = params;
             self.current.global_norm = Some(global);
             self.current.global_ema = self.global_ema;
@@ -233,6 +275,73 @@ impl GradMonitor {
         }
     }
 
+    /// Registers a read-only hook on the output gradient of layer `path`
+    /// (e.g. `"3"` or `"2.block.0"`). It runs on every backward sweep the
+    /// monitor is passed to, recorded step or not, after the modifiers.
+    /// Registering another observer on the same layer replaces this one.
+    pub fn observe_layer(
+        &mut self,
+        path: &str,
+        f: impl FnMut(&HookCtx<'_>, GradRef<'_>) + Send + 'static,
+    ) -> HookHandle {
+        hooks::register(
+            &self.hooks,
+            SiteKind::LayerOutput,
+            path,
+            Some(Box::new(f)),
+            None,
+        )
+    }
+
+    /// Registers a hook that may change the output gradient of layer
+    /// `path`; the change flows to every layer before it. Modifiers run in
+    /// ascending `priority`, then registration order. Registering another
+    /// modifier on the same layer with the same priority replaces this one.
+    pub fn modify_layer(
+        &mut self,
+        path: &str,
+        priority: i32,
+        f: impl FnMut(&HookCtx<'_>, GradMut<'_>) + Send + 'static,
+    ) -> HookHandle {
+        hooks::register(
+            &self.hooks,
+            SiteKind::LayerOutput,
+            path,
+            None,
+            Some((priority, Box::new(f))),
+        )
+    }
+
+    /// Registers a read-only hook on parameter `name`'s gradient (e.g.
+    /// `"0.weight"`), run by [`GradMonitor::record_params`] once per step,
+    /// after the parameter modifiers.
+    pub fn observe_param(
+        &mut self,
+        name: &str,
+        f: impl FnMut(&HookCtx<'_>, GradRef<'_>) + Send + 'static,
+    ) -> HookHandle {
+        hooks::register(&self.hooks, SiteKind::Param, name, Some(Box::new(f)), None)
+    }
+
+    /// Registers a hook that may change parameter `name`'s gradient in
+    /// [`GradMonitor::record_params`], before the statistics are taken and
+    /// before clipping; ascending `priority`, then registration order. The
+    /// same name and priority again replaces this modifier.
+    pub fn modify_param(
+        &mut self,
+        name: &str,
+        priority: i32,
+        f: impl FnMut(&HookCtx<'_>, GradMut<'_>) + Send + 'static,
+    ) -> HookHandle {
+        hooks::register(
+            &self.hooks,
+            SiteKind::Param,
+            name,
+            None,
+            Some((priority, Box::new(f))),
+        )
+    }
+
     /// The report for the most recently recorded step, if any.
     pub fn report(&self) -> Option<Report> {
         self.history
@@ -249,9 +358,40 @@ impl GradMonitor {
     }
 }
 
+impl GradMonitor {
+    /// Runs the hooks of every layer whose output is this site's node.
+    fn run_layer_hooks<T: Scalar>(&self, site: &GradSite<'_>, grad: &mut Tensor<T>, modify: bool) {
+        for path in &site.output_of {
+            let ctx = HookCtx {
+                name: path,
+                site: SiteKind::LayerOutput,
+                step: self.step,
+                param: None,
+            };
+            self.hooks.run(&ctx, grad, modify);
+        }
+    }
+}
+
 impl<T: Scalar> BackwardObserver<T> for GradMonitor {
+    fn wants_to_modify(&self, site: &GradSite<'_>) -> bool {
+        self.hooks.has_layer_modifiers()
+            && site
+                .output_of
+                .iter()
+                .any(|p| self.hooks.modifies(SiteKind::LayerOutput, p))
+    }
+
+    fn modify(&mut self, site: &GradSite<'_>, grad: &mut Tensor<T>) {
+        self.run_layer_hooks(site, grad, true);
+    }
+
     fn observe(&mut self, site: &GradSite<'_>, grad: &Tensor<T>) {
         self.open_step();
+        if self.hooks.has_layer_hooks() && !site.output_of.is_empty() {
+            // Observers get a view only; modifiers already ran in `modify`.
+            self.run_layer_hooks(site, &mut grad.clone(), false);
+        }
         if !self.recording {
             return;
         }
@@ -268,5 +408,32 @@ impl<T: Scalar> BackwardObserver<T> for GradMonitor {
             self.current
                 .add_layer_output(path, site.op, site.node, &stats);
         }
+    }
+}
+
+impl GradMonitor {
+    /// Saves the history as tidy CSV, one row per step × site (format:
+    /// [`history_to_csv`]), atomically: the file at `path` is either the
+    /// old one or the complete new one, and no temporary file is left.
+    /// Reload with [`load_csv`].
+    ///
+    /// # Errors
+    /// [`Error::Io`](crate::Error::Io) if the file cannot be written;
+    /// `path` is then untouched.
+    pub fn save_csv(&self, path: impl AsRef<std::path::Path>) -> crate::Result<()> {
+        let text = history_to_csv(&self.history);
+        crate::io::write_atomic(path, |f| std::io::Write::write_all(f, text.as_bytes()))
+    }
+
+    /// Saves the history as JSON Lines, one object per step (format:
+    /// [`history_to_jsonl`]), atomically as [`GradMonitor::save_csv`].
+    /// Reload with [`load_jsonl`].
+    ///
+    /// # Errors
+    /// [`Error::Io`](crate::Error::Io) if the file cannot be written;
+    /// `path` is then untouched.
+    pub fn save_jsonl(&self, path: impl AsRef<std::path::Path>) -> crate::Result<()> {
+        let text = history_to_jsonl(&self.history);
+        crate::io::write_atomic(path, |f| std::io::Write::write_all(f, text.as_bytes()))
     }
 }

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::record::{LayerKind, LayerRecord, ParamRecord, StepRecord};
+use crate::tape::{Anomaly, Phase};
 
 /// Thresholds for the report's findings (defaults from the research notes
 /// behind the monitor; every one can be changed).
@@ -85,13 +86,16 @@ pub enum Finding {
         /// Fraction of dead units.
         fraction: f64,
     },
-    /// A parameter whose gradient is negligible next to its size.
+    /// Parameters whose gradients are negligible next to their size
+    /// (one finding for all of them, in the model's order).
     Stalled {
-        /// The parameter's path.
-        param: String,
-        /// `‖g‖/‖w‖`.
-        ratio: f64,
+        /// `(parameter path, ‖g‖/‖w‖)` for each stalled parameter.
+        params: Vec<(String, f64)>,
     },
+    /// The tape's anomaly mode found the step's first NaN/±Inf: the op,
+    /// node and scope path where it appeared (from
+    /// [`Grads::anomaly`](crate::Grads::anomaly)).
+    Anomaly(Anomaly),
 }
 
 impl Finding {
@@ -120,8 +124,22 @@ impl Finding {
                 "dead ReLU units: lower the learning rate, use LeakyReLU/ELU, or He init with a small positive bias"
             }
             Finding::Stalled { .. } => {
-                "this parameter barely moves: its layer may sit behind a vanishing gradient"
+                "these parameters barely move: their layers may sit behind a vanishing gradient"
             }
+            Finding::Anomaly(a) => match (a.phase, a.input) {
+                (Phase::Forward, _) => {
+                    "this op's input left its domain or overflowed: guard log/sqrt/division with an epsilon or clamp, \
+                     check the data and the init, lower the learning rate"
+                }
+                (Phase::Backward, Some(_)) => {
+                    "this op's derivative is infinite at its input (sqrt or log at 0, division by ~0, negative powers): \
+                     add an epsilon or clamp the input"
+                }
+                (Phase::Backward, None) => {
+                    "the gradient became non-finite here: a hook or modifier wrote it, or summing contributions overflowed; \
+                     lower the learning rate or loss scale, clip"
+                }
+            },
         }
     }
 }
@@ -165,9 +183,20 @@ impl fmt::Display for Finding {
                     fraction * 100.0
                 )
             }
-            Finding::Stalled { param, ratio } => {
-                write!(f, "stalled: ‖g‖/‖w‖ of {param} is {ratio:.1e}")
+            Finding::Stalled { params } => {
+                let worst = params.iter().fold(f64::INFINITY, |m, (_, r)| m.min(*r));
+                let names: Vec<&str> = params.iter().map(|(n, _)| n.as_str()).collect();
+                let shown = if names.len() > 6 {
+                    format!("{}, ... ({} in all)", names[..6].join(", "), names.len())
+                } else {
+                    names.join(", ")
+                };
+                write!(
+                    f,
+                    "stalled: ‖g‖/‖w‖ below the threshold (worst {worst:.1e}) for {shown}"
+                )
             }
+            Finding::Anomaly(a) => write!(f, "anomaly mode, {a}"),
         }
     }
 }
@@ -267,14 +296,14 @@ impl Report {
                 });
             }
         }
-        for p in &record.params {
-            let ratio = p.grad_to_weight();
-            if ratio < th.stall_ratio {
-                findings.push(Finding::Stalled {
-                    param: p.name.clone(),
-                    ratio,
-                });
-            }
+        let stalled: Vec<(String, f64)> = record
+            .params
+            .iter()
+            .map(|p| (p.name.clone(), p.grad_to_weight()))
+            .filter(|(_, r)| *r < th.stall_ratio)
+            .collect();
+        if !stalled.is_empty() {
+            findings.push(Finding::Stalled { params: stalled });
         }
         Report {
             step: record.step,
@@ -325,8 +354,8 @@ impl fmt::Display for Report {
         let width = rows.iter().map(|l| l.path.len()).max().unwrap_or(5).max(5);
         writeln!(
             f,
-            "{:<width$}  {:<12}  {:>10}  {:>10}  {:>10}  {:>6}  {:>6}  {:>5}",
-            "layer", "op", "rms", "mean|g|", "max|g|", "zeros", "dead", "nan"
+            "{:<width$}  {:<10}  {:<12}  {:>10}  {:>10}  {:>10}  {:>6}  {:>6}  {:>5}",
+            "layer", "kind", "op", "rms", "mean|g|", "max|g|", "zeros", "dead", "nan"
         )?;
         for l in rows {
             let s = &l.stats;
@@ -335,8 +364,9 @@ impl fmt::Display for Report {
                 .map_or("-".to_string(), |d| format!("{:.0}%", d * 100.0));
             writeln!(
                 f,
-                "{:<width$}  {:<12}  {:>10.3e}  {:>10.3e}  {:>10.3e}  {:>5.0}%  {:>6}  {:>5}",
+                "{:<width$}  {:<10}  {:<12}  {:>10.3e}  {:>10.3e}  {:>10.3e}  {:>5.0}%  {:>6}  {:>5}",
                 l.path,
+                l.kind.label(),
                 l.op,
                 s.rms(),
                 s.mean_abs(),

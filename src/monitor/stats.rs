@@ -32,42 +32,41 @@ pub struct GradStats {
 impl GradStats {
     /// Statistics of every element of `g`.
     pub fn of<T: Scalar>(g: &Tensor<T>) -> GradStats {
-        let mut scale = 0.0f64;
-        let mut ssq = 1.0f64;
-        let mut sum_abs = 0.0f64;
-        let mut max_abs = 0.0f64;
-        let mut zeros = 0u64;
-        let mut nonfinite = 0u64;
-        for &x in g.data() {
-            let a = x.as_f64().abs();
-            if !a.is_finite() {
-                nonfinite += 1;
-                continue;
+        let mut acc = Accumulator::default();
+        // Chunks of 64 accumulate in the element type over 8 lanes (the
+        // compiler vectorizes them), then fold into f64. A chunk whose sums
+        // are not finite — huge values whose squares overflow, or NaN/Inf —
+        // is redone element by element with the careful path.
+        for chunk in g.data().chunks(64) {
+            let mut sq = [T::zero(); 8];
+            let mut abs = [T::zero(); 8];
+            let mut max = [T::zero(); 8];
+            let mut zeros = [0u32; 8];
+            for lane_chunk in chunk.chunks(8) {
+                for (l, &x) in lane_chunk.iter().enumerate() {
+                    let a = x.abs();
+                    sq[l] += a * a;
+                    abs[l] += a;
+                    max[l] = if a > max[l] { a } else { max[l] };
+                    zeros[l] += u32::from(a == T::zero());
+                }
             }
-            if a == 0.0 {
-                zeros += 1;
-                continue;
-            }
-            sum_abs += a;
-            if a > max_abs {
-                max_abs = a;
-            }
-            if scale < a {
-                ssq = 1.0 + ssq * (scale / a) * (scale / a);
-                scale = a;
+            let chunk_sq: f64 = sq.iter().map(|v| v.as_f64()).sum();
+            let chunk_abs: f64 = abs.iter().map(|v| v.as_f64()).sum();
+            if chunk_sq.is_finite() && chunk_abs.is_finite() {
+                acc.add_chunk(
+                    chunk_sq,
+                    chunk_abs,
+                    max.iter().fold(0.0, |m, v| m.max(v.as_f64())),
+                    zeros.iter().sum::<u32>() as u64,
+                );
             } else {
-                ssq += (a / scale) * (a / scale);
+                for &x in chunk {
+                    acc.add_careful(x.as_f64());
+                }
             }
         }
-        GradStats {
-            numel: g.numel() as u64,
-            l2: scale * ssq.sqrt(),
-            sum_abs,
-            max_abs,
-            zeros,
-            nonfinite,
-            dead_frac: None,
-        }
+        acc.finish(g.numel() as u64)
     }
 
     /// As [`GradStats::of`], plus the dead-unit fraction for a layer output
@@ -134,6 +133,67 @@ impl GradStats {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             },
+        }
+    }
+}
+
+/// Running sums of [`GradStats::of`]: fast chunks add plain sums of
+/// squares; the careful path keeps a scaled sum (LAPACK `nrm2`) so that no
+/// square overflows; the two combine at the end.
+#[derive(Default)]
+struct Accumulator {
+    plain_ssq: f64,
+    scale: f64,
+    scaled_ssq: f64,
+    sum_abs: f64,
+    max_abs: f64,
+    zeros: u64,
+    nonfinite: u64,
+}
+
+impl Accumulator {
+    fn add_chunk(&mut self, ssq: f64, sum_abs: f64, max_abs: f64, zeros: u64) {
+        self.plain_ssq += ssq;
+        self.sum_abs += sum_abs;
+        self.max_abs = self.max_abs.max(max_abs);
+        self.zeros += zeros;
+    }
+
+    fn add_careful(&mut self, x: f64) {
+        let a = x.abs();
+        if !a.is_finite() {
+            self.nonfinite += 1;
+            return;
+        }
+        if a == 0.0 {
+            self.zeros += 1;
+            return;
+        }
+        self.sum_abs += a;
+        self.max_abs = self.max_abs.max(a);
+        if self.scale < a {
+            self.scaled_ssq = 1.0 + self.scaled_ssq * (self.scale / a) * (self.scale / a);
+            self.scale = a;
+        } else {
+            self.scaled_ssq += (a / self.scale) * (a / self.scale);
+        }
+    }
+
+    fn finish(self, numel: u64) -> GradStats {
+        // ‖g‖ = √(plain + scale²·scaled), combined without forming scale².
+        let l2 = if self.scale == 0.0 {
+            self.plain_ssq.sqrt()
+        } else {
+            self.scale * (self.scaled_ssq + self.plain_ssq / self.scale / self.scale).sqrt()
+        };
+        GradStats {
+            numel,
+            l2,
+            sum_abs: self.sum_abs,
+            max_abs: self.max_abs,
+            zeros: self.zeros,
+            nonfinite: self.nonfinite,
+            dead_frac: None,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The reverse sweep: one pass over the arena, last node first.
 
+use super::anomaly::{self, Anomaly, Phase};
 use super::hooks::{BackwardObserver, GradSite, NodeHook};
 use super::scope::Scopes;
 use super::{Grads, Node};
@@ -11,6 +12,10 @@ use crate::tensor::Tensor;
 pub(crate) struct Ctx<'a, T: Scalar> {
     nodes: &'a [Node<T>],
     grads: &'a mut [Option<Tensor<T>>],
+    /// Anomaly mode: check each sent gradient for NaN/±Inf.
+    check: bool,
+    /// The first non-finite gradient sent: `(input, nonfinite, numel)`.
+    bad: Option<(usize, usize, usize)>,
 }
 
 impl<T: Scalar> Ctx<'_, T> {
@@ -36,9 +41,23 @@ impl<T: Scalar> Ctx<'_, T> {
             self.nodes[i].value.shape(),
             "gradient shape of node {i}"
         );
+        if self.check {
+            self.check_sent(i, &grad);
+        }
         match &mut self.grads[i] {
             slot @ None => *slot = Some(grad),
             Some(acc) => acc.add_inplace(&grad),
+        }
+    }
+
+    /// Anomaly mode: notes the first non-finite gradient sent, and stops
+    /// checking.
+    #[inline(never)]
+    fn check_sent(&mut self, i: usize, grad: &Tensor<T>) {
+        let nonfinite = anomaly::count_nonfinite(grad.data());
+        if nonfinite > 0 {
+            self.bad = Some((i, nonfinite, grad.numel()));
+            self.check = false;
         }
     }
 }
@@ -53,6 +72,8 @@ pub(super) fn run<T: Scalar>(
     scopes: &Scopes,
     tape_id: u64,
     retain: bool,
+    // Anomaly mode: check gradients until the first non-finite one.
+    mut check: bool,
 ) -> Grads<T> {
     let mut result = Grads::new();
     if !nodes[output].requires_grad {
@@ -109,7 +130,27 @@ pub(super) fn run<T: Scalar>(
                 op: node.op.name(),
                 output_of: scopes.outputs_of(i).collect(),
             };
+            if obs.wants_to_modify(&site) {
+                obs.modify(&site, &mut grad);
+            }
             obs.observe(&site, &grad);
+        }
+        // Anomaly mode: the complete gradient, as it flows on (after hooks
+        // and the observer's modifiers).
+        if check {
+            let nonfinite = anomaly::count_nonfinite(grad.data());
+            if nonfinite > 0 {
+                result.set_anomaly(Anomaly {
+                    phase: Phase::Backward,
+                    op: node.op.name(),
+                    path: scopes.path(node.scope).to_string(),
+                    node: i,
+                    input: None,
+                    nonfinite,
+                    numel: grad.numel(),
+                });
+                check = false;
+            }
         }
         if node.op.is_leaf() {
             if let Some(id) = node.grad_id {
@@ -122,8 +163,24 @@ pub(super) fn run<T: Scalar>(
             let mut ctx = Ctx {
                 nodes: before,
                 grads: &mut grads[..i],
+                check,
+                bad: None,
             };
             node.op.backward(&node.value, grad, &mut ctx);
+            // Anomaly mode: this node's gradient was finite, so its rule
+            // made the NaN/±Inf it sent (e.g. sqrt at 0).
+            if let Some((input, nonfinite, numel)) = ctx.bad {
+                result.set_anomaly(Anomaly {
+                    phase: Phase::Backward,
+                    op: node.op.name(),
+                    path: scopes.path(node.scope).to_string(),
+                    node: i,
+                    input: Some(input),
+                    nonfinite,
+                    numel,
+                });
+                check = false;
+            }
         }
         if !retain {
             // Drops the node's saved values in place, as soon as its rule ran.

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{Param, ParamId, Var};
+use super::{Anomaly, Param, ParamId, Var};
 use crate::scalar::Scalar;
 use crate::tensor::Tensor;
 
@@ -19,6 +19,8 @@ pub struct Grads<T: Scalar = f32> {
     by_id: Vec<(ParamId, Tensor<T>)>,
     /// `(tape id, node index) → id` for leaf and retained vars.
     vars: Vec<((u64, usize), ParamId)>,
+    /// Anomaly mode's first offender (boxed: `Grads` stays small).
+    anomaly: Option<Box<Anomaly>>,
 }
 
 impl<T: Scalar> Grads<T> {
@@ -27,7 +29,26 @@ impl<T: Scalar> Grads<T> {
         Grads {
             by_id: Vec::new(),
             vars: Vec::new(),
+            anomaly: None,
         }
+    }
+
+    /// Anomaly mode: the first NaN/±Inf found by the time the sweep that
+    /// produced these gradients ended — in a recorded op's output
+    /// ([`Phase::Forward`](crate::tape::Phase::Forward), found while
+    /// recording) or in a gradient of this sweep
+    /// ([`Phase::Backward`](crate::tape::Phase::Backward)). `None` when
+    /// the tape's anomaly mode is off
+    /// ([`TapeOptions::with_anomaly`](crate::TapeOptions::with_anomaly))
+    /// or everything checked was finite. After
+    /// [`Grads::accumulate`], the first one of `self` and `other`.
+    pub fn anomaly(&self) -> Option<&Anomaly> {
+        self.anomaly.as_deref()
+    }
+
+    /// Records the sweep's anomaly (replacing any).
+    pub(crate) fn set_anomaly(&mut self, anomaly: Anomaly) {
+        self.anomaly = Some(Box::new(anomaly));
     }
 
     /// Adds `grad` to the gradient of `id` (inserting it if new).
@@ -92,6 +113,9 @@ impl<T: Scalar> Grads<T> {
             self.insert(*id, g.clone());
         }
         self.vars.extend(other.vars.iter().copied());
+        if self.anomaly.is_none() {
+            self.anomaly.clone_from(&other.anomaly);
+        }
     }
 
     /// Multiplies every gradient by `factor` in place.
@@ -126,32 +150,17 @@ impl<T: Scalar> Grads<T> {
     /// `nrm2`) so that no square overflows even for f32 values near 1e19.
     /// Non-finite elements make the result non-finite.
     pub fn global_norm(&self) -> f64 {
-        let mut scale = 0.0f64;
-        let mut ssq = 1.0f64;
+        let mut total = 0.0f64;
         let mut infinite = false;
         for (_, g) in &self.by_id {
-            for &x in g.data() {
-                let a = x.as_f64().abs();
-                if a.is_nan() {
-                    return f64::NAN;
-                }
-                if a.is_infinite() {
-                    infinite = true;
-                } else if a > 0.0 {
-                    if scale < a {
-                        ssq = 1.0 + ssq * (scale / a) * (scale / a);
-                        scale = a;
-                    } else {
-                        ssq += (a / scale) * (a / scale);
-                    }
-                }
+            let n = g.l2_norm();
+            if n.is_nan() {
+                return f64::NAN;
             }
+            infinite |= n.is_infinite();
+            total = total.hypot(n);
         }
-        if infinite {
-            f64::INFINITY
-        } else {
-            scale * ssq.sqrt()
-        }
+        if infinite { f64::INFINITY } else { total }
     }
 }
 

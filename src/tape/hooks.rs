@@ -50,9 +50,26 @@ pub struct GradSite<'a> {
 /// [`Tape::backward_with`](crate::Tape::backward_with) calls
 /// [`BackwardObserver::observe`] once for every labelled node (recorded
 /// inside a [`Tape::scope`](crate::Tape::scope)) that receives a gradient,
-/// with the node's complete gradient, after the node's own hooks ran. The
-/// gradient-flow monitor implements this trait.
+/// with the node's complete gradient, after the node's own tape hooks ran
+/// and before the gradient flows to the node's inputs. The gradient-flow
+/// monitor implements this trait.
 pub trait BackwardObserver<T: Scalar> {
-    /// One labelled node's complete gradient.
+    /// One labelled node's complete gradient, read-only.
     fn observe(&mut self, site: &GradSite<'_>, grad: &Tensor<T>);
+
+    /// Whether [`BackwardObserver::modify`] may change the gradient at
+    /// `site`. The default says no, and the sweep then calls `observe`
+    /// only; an observer that edits gradients (the monitor's layer
+    /// modifiers) answers yes for the sites it edits.
+    fn wants_to_modify(&self, site: &GradSite<'_>) -> bool {
+        let _ = site;
+        false
+    }
+
+    /// May change the gradient at `site` before `observe` sees it; the
+    /// change flows upstream. Called only where
+    /// [`BackwardObserver::wants_to_modify`] answered yes.
+    fn modify(&mut self, site: &GradSite<'_>, grad: &mut Tensor<T>) {
+        let _ = (site, grad);
+    }
 }

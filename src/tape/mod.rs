@@ -21,6 +21,7 @@
 //! # Ok::<(), gradflow::Error>(())
 //! ```
 
+mod anomaly;
 mod grads;
 mod hooks;
 pub mod ops;
@@ -32,6 +33,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+pub use anomaly::{Anomaly, Phase};
 pub use grads::Grads;
 pub use hooks::{BackwardObserver, GradSite};
 pub use ops::custom::CustomOp;
@@ -67,12 +69,27 @@ pub struct TapeOptions {
     /// Keep every node's values after backward, so the tape can be printed,
     /// read or swept again. Off by default: backward frees as it goes.
     pub retain_graph: bool,
+    /// Anomaly mode: check every recorded op's output and every gradient
+    /// of the sweep for NaN/±Inf and report the first offender (see
+    /// [`Anomaly`]). Off by default.
+    pub anomaly: bool,
 }
 
 impl TapeOptions {
     /// Keep (or free) the graph after backward.
     pub fn with_retain_graph(mut self, retain: bool) -> Self {
         self.retain_graph = retain;
+        self
+    }
+
+    /// Turns anomaly mode on or off: with it on, the first NaN/±Inf in a
+    /// recorded op's output or in a gradient is reported by
+    /// [`Tape::anomaly`] and [`Grads::anomaly`]. Backward stays infallible.
+    ///
+    /// Costs one pass over each value and gradient (measured in
+    /// `benches/tape_overhead.rs`); off, one boolean test per op.
+    pub fn with_anomaly(mut self, on: bool) -> Self {
+        self.anomaly = on;
         self
     }
 }
@@ -90,6 +107,8 @@ pub struct Tape<T: Scalar = f32> {
     hooks: RefCell<Vec<NodeHook<T>>>,
     swept: Cell<bool>,
     options: TapeOptions,
+    /// Anomaly mode: the first anomaly found on this tape.
+    anomaly: RefCell<Option<Anomaly>>,
 }
 
 impl<T: Scalar> Default for Tape<T> {
@@ -114,6 +133,7 @@ impl<T: Scalar> Tape<T> {
             hooks: RefCell::new(Vec::new()),
             swept: Cell::new(false),
             options,
+            anomaly: RefCell::new(None),
         }
     }
 
@@ -205,6 +225,9 @@ impl<T: Scalar> Tape<T> {
     /// Records an op's output: as the op if any input requires a gradient,
     /// as a constant otherwise (so backward skips it).
     pub(crate) fn record(&self, value: Tensor<T>, op: Op<T>) -> Var<'_, T> {
+        if self.options.anomaly {
+            self.check_forward(&value, op.name());
+        }
         let requires_grad = {
             let nodes = self.nodes.borrow();
             let mut any = false;
@@ -235,6 +258,41 @@ impl<T: Scalar> Tape<T> {
             );
         }
         std::cell::Ref::map(nodes, |n| &n[index].value)
+    }
+
+    /// Anomaly mode, forward: checks the value about to be recorded as the
+    /// next node, unless an anomaly was already found.
+    #[cold]
+    #[inline(never)]
+    fn check_forward(&self, value: &Tensor<T>, op: &'static str) {
+        if self.anomaly.borrow().is_some() {
+            return;
+        }
+        let nonfinite = anomaly::count_nonfinite(value.data());
+        if nonfinite == 0 {
+            return;
+        }
+        let scopes = self.scopes.borrow();
+        *self.anomaly.borrow_mut() = Some(Anomaly {
+            phase: Phase::Forward,
+            op,
+            path: scopes.path(scopes.current()).to_string(),
+            node: self.nodes.borrow().len(),
+            input: None,
+            nonfinite,
+            numel: value.numel(),
+        });
+    }
+
+    /// Anomaly mode: the first NaN/±Inf found on this tape — in a recorded
+    /// op's output (found while recording, so it can be read before
+    /// backward) or, after a sweep, in a gradient. `None` with anomaly mode
+    /// off or when every checked value was finite.
+    ///
+    /// The [`Grads`] of a sweep carry the same report
+    /// ([`Grads::anomaly`]).
+    pub fn anomaly(&self) -> Option<Anomaly> {
+        self.anomaly.borrow().clone()
     }
 
     pub(crate) fn add_hook(&self, hook: NodeHook<T>) {
@@ -317,7 +375,20 @@ impl<T: Scalar> Tape<T> {
         if !retain {
             self.swept.set(true);
         }
-        let grads = backward::run(
+        // Anomaly mode: a forward anomaly is the first offender of every
+        // sweep (and backward checks are then pointless); a backward one
+        // belongs to the sweep that found it.
+        let forward_anomaly = if self.options.anomaly {
+            self.anomaly
+                .borrow()
+                .as_ref()
+                .filter(|a| a.phase == Phase::Forward)
+                .cloned()
+        } else {
+            None
+        };
+        let check = self.options.anomaly && forward_anomaly.is_none();
+        let mut grads = backward::run(
             &mut nodes,
             output.index(),
             seed,
@@ -326,7 +397,16 @@ impl<T: Scalar> Tape<T> {
             &scopes,
             self.id,
             retain,
+            check,
         );
+        if let Some(a) = forward_anomaly {
+            grads.set_anomaly(a);
+        } else if let Some(a) = grads.anomaly() {
+            let mut first = self.anomaly.borrow_mut();
+            if first.is_none() {
+                *first = Some(a.clone());
+            }
+        }
         if retain {
             *self.hooks.borrow_mut() = hooks;
         } else {

@@ -139,6 +139,51 @@ impl<T: Scalar> Tensor<T> {
         self.reduce_axes("sum", axes, keepdim, sum_axis)
     }
 
+    /// The L2 norm `√Σx²` of all elements, in `f64`: fast chunks of plain
+    /// sums of squares, and LAPACK's scaled `nrm2` for any chunk whose
+    /// squares overflow, so huge `f32` values give the right, finite norm.
+    /// NaN anywhere gives NaN; otherwise an infinity gives infinity.
+    pub fn l2_norm(&self) -> f64 {
+        let mut plain = 0.0f64;
+        let (mut scale, mut scaled) = (0.0f64, 1.0f64);
+        let mut infinite = false;
+        for chunk in self.data().chunks(64) {
+            let mut lanes = [T::zero(); 8];
+            for part in chunk.chunks(8) {
+                for (l, &x) in part.iter().enumerate() {
+                    lanes[l] += x * x;
+                }
+            }
+            let s: f64 = lanes.iter().map(|v| v.as_f64()).sum();
+            if s.is_finite() {
+                plain += s;
+                continue;
+            }
+            for &x in chunk {
+                let a = x.as_f64().abs();
+                if a.is_nan() {
+                    return f64::NAN;
+                } else if a.is_infinite() {
+                    infinite = true;
+                } else if a > 0.0 {
+                    if scale < a {
+                        scaled = 1.0 + scaled * (scale / a) * (scale / a);
+                        scale = a;
+                    } else {
+                        scaled += (a / scale) * (a / scale);
+                    }
+                }
+            }
+        }
+        if infinite {
+            f64::INFINITY
+        } else if scale == 0.0 {
+            plain.sqrt()
+        } else {
+            scale * (scaled + plain / scale / scale).sqrt()
+        }
+    }
+
     /// Mean of all elements (NaN for an empty tensor, as PyTorch).
     pub fn mean_all(&self) -> Tensor<T> {
         Tensor::scalar(sum_slice(self.data()) / T::of(self.numel() as f64))
@@ -336,6 +381,18 @@ mod tests {
         assert_eq!(x.sum(&[0, 1], true).shape(), [1, 1]);
         assert_eq!(x.sum(&[], false).item(), 21.0);
         assert_eq!(x.sum_all().item(), 21.0);
+    }
+
+    #[test]
+    fn l2_norm_is_exact_for_small_and_huge_values() {
+        assert_eq!(t(&[3.0, 4.0], &[2]).l2_norm(), 5.0);
+        let huge = Tensor::<f32>::from_vec(vec![3e30, 4e30], [2]).unwrap();
+        assert!((huge.l2_norm() / 5e30 - 1.0).abs() < 1e-6);
+        assert!(t(&[1.0, f64::NAN], &[2]).l2_norm().is_nan());
+        assert_eq!(t(&[1.0, f64::INFINITY], &[2]).l2_norm(), f64::INFINITY);
+        // 1000 elements cross several chunks.
+        let ones = Tensor::<f32>::ones([1000]);
+        assert!((ones.l2_norm() - 1000f64.sqrt()).abs() < 1e-9);
     }
 
     #[test]

@@ -1,0 +1,90 @@
+//! What watching costs: one training step (forward, backward, SGD update)
+//! of a 32-layer, width-256, batch-64 tanh MLP, f32 — with no monitor, with
+//! a monitor attached but off this step, and with one recording every layer
+//! output and every parameter every step.
+//!
+//! `cargo bench --bench monitor_overhead`. Compare the medians of one run.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use gradflow::monitor::{GradMonitor, Schedule};
+use gradflow::nn::{Dense, Init, Layer, Sequential, Tanh};
+use gradflow::optim::{Momentum, Optimizer, Sgd, SgdConfig};
+use gradflow::{Rng, SeedableRng, Tape, Tensor};
+
+fn model() -> Sequential<f32> {
+    let mut rng = Rng::seed_from_u64(0);
+    let mut m = Sequential::new();
+    for _ in 0..32 {
+        m.add(Dense::new(256, 256, Init::xavier_uniform(), &mut rng));
+        m.add(Tanh);
+    }
+    m
+}
+
+enum Watch {
+    None,
+    Off(GradMonitor),
+    Every(GradMonitor),
+}
+
+fn step(
+    m: &mut Sequential<f32>,
+    opt: &mut Sgd<f32>,
+    x: &Tensor<f32>,
+    y: &Tensor<f32>,
+    watch: &mut Watch,
+) {
+    let mut grads = {
+        let tape = Tape::new();
+        let loss = m
+            .forward(tape.constant(x.clone()))
+            .mse(tape.constant(y.clone()));
+        match watch {
+            Watch::None => tape.backward(loss),
+            Watch::Off(mon) | Watch::Every(mon) => tape.backward_with(loss, mon),
+        }
+    };
+    if let Watch::Off(mon) | Watch::Every(mon) = watch {
+        mon.record_params(m, &mut grads);
+    }
+    let updates = opt.step(m, &grads);
+    if let Watch::Off(mon) | Watch::Every(mon) = watch {
+        mon.record_updates(m, &updates);
+    }
+    black_box(updates);
+}
+
+fn monitor_overhead(c: &mut Criterion) {
+    let mut rng = Rng::seed_from_u64(1);
+    let x = Tensor::<f32>::normal([64, 256], 0.0, 1.0, &mut rng);
+    let y = Tensor::<f32>::normal([64, 256], 0.0, 0.5, &mut rng);
+    let mut group = c.benchmark_group("monitor_overhead");
+    group.sample_size(30);
+    group.measurement_time(Duration::from_secs(8));
+    let config = SgdConfig {
+        lr: 1e-3,
+        momentum: Momentum::None,
+        ..SgdConfig::default()
+    };
+    for (name, make) in [
+        ("no_monitor", (|| Watch::None) as fn() -> Watch),
+        ("attached_off", || {
+            Watch::Off(GradMonitor::with_schedule(Schedule::Off))
+        }),
+        ("recording_every_step", || Watch::Every(GradMonitor::new())),
+    ] {
+        let mut m = model();
+        let mut opt = Sgd::new(config).expect("valid config");
+        let mut watch = make();
+        group.bench_function(name, |b| {
+            b.iter(|| step(&mut m, &mut opt, &x, &y, &mut watch))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, monitor_overhead);
+criterion_main!(benches);
