@@ -82,21 +82,11 @@ impl<T: Scalar> BatchNorm1d<T> {
 
 impl<T: Scalar> Module<T> for BatchNorm1d<T> {
     fn visit_params(&self, f: &mut dyn FnMut(&str, &Param<T>)) {
-        if let Some(w) = &self.weight {
-            f("weight", w);
-        }
-        if let Some(b) = &self.bias {
-            f("bias", b);
-        }
+        visit_affine(&self.weight, &self.bias, f);
     }
 
     fn visit_params_mut(&mut self, f: &mut dyn FnMut(&str, &mut Param<T>)) {
-        if let Some(w) = &mut self.weight {
-            f("weight", w);
-        }
-        if let Some(b) = &mut self.bias {
-            f("bias", b);
-        }
+        visit_affine_mut(&mut self.weight, &mut self.bias, f);
     }
 
     fn visit_buffers(&self, f: &mut dyn FnMut(&str, Buffer<'_, T>)) {
@@ -234,21 +224,11 @@ impl<T: Scalar> LayerNorm<T> {
 
 impl<T: Scalar> Module<T> for LayerNorm<T> {
     fn visit_params(&self, f: &mut dyn FnMut(&str, &Param<T>)) {
-        if let Some(w) = &self.weight {
-            f("weight", w);
-        }
-        if let Some(b) = &self.bias {
-            f("bias", b);
-        }
+        visit_affine(&self.weight, &self.bias, f);
     }
 
     fn visit_params_mut(&mut self, f: &mut dyn FnMut(&str, &mut Param<T>)) {
-        if let Some(w) = &mut self.weight {
-            f("weight", w);
-        }
-        if let Some(b) = &mut self.bias {
-            f("bias", b);
-        }
+        visit_affine_mut(&mut self.weight, &mut self.bias, f);
     }
 
     fn describe(&self) -> String {
@@ -271,5 +251,34 @@ impl<T: Scalar> Layer<T> for LayerNorm<T> {
         let bias = self.bias.as_ref().map(|b| tape.param(b));
         let len = self.normalized_shape.iter().product();
         x.layer_norm(len, weight, bias, T::of(self.eps))
+    }
+}
+
+/// The optional affine `weight` and `bias` both norms share, in PyTorch's
+/// order and names.
+fn visit_affine<T: Scalar>(
+    weight: &Option<Param<T>>,
+    bias: &Option<Param<T>>,
+    f: &mut dyn FnMut(&str, &Param<T>),
+) {
+    if let Some(w) = weight {
+        f("weight", w);
+    }
+    if let Some(b) = bias {
+        f("bias", b);
+    }
+}
+
+/// [`visit_affine`], mutably.
+fn visit_affine_mut<T: Scalar>(
+    weight: &mut Option<Param<T>>,
+    bias: &mut Option<Param<T>>,
+    f: &mut dyn FnMut(&str, &mut Param<T>),
+) {
+    if let Some(w) = weight {
+        f("weight", w);
+    }
+    if let Some(b) = bias {
+        f("bias", b);
     }
 }
