@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use gradflow::monitor::{GradMonitor, Schedule};
+use gradflow::monitor::{GradMonitor, GradStats, Schedule};
 use gradflow::nn::{Dense, Init, Layer, Sequential, Tanh};
 use gradflow::optim::{Momentum, Optimizer, Sgd, SgdConfig};
 use gradflow::{Rng, SeedableRng, Tape, Tensor};
@@ -63,28 +63,50 @@ fn monitor_overhead(c: &mut Criterion) {
     let y = Tensor::<f32>::normal([64, 256], 0.0, 0.5, &mut rng);
     let mut group = c.benchmark_group("monitor_overhead");
     group.sample_size(30);
-    group.measurement_time(Duration::from_secs(8));
+    group.measurement_time(Duration::from_secs(6));
     let config = SgdConfig {
         lr: 1e-3,
         momentum: Momentum::None,
         ..SgdConfig::default()
     };
-    for (name, make) in [
-        ("no_monitor", (|| Watch::None) as fn() -> Watch),
-        ("attached_off", || {
-            Watch::Off(GradMonitor::with_schedule(Schedule::Off))
-        }),
-        ("recording_every_step", || Watch::Every(GradMonitor::new())),
-    ] {
-        let mut m = model();
-        let mut opt = Sgd::new(config).expect("valid config");
-        let mut watch = make();
-        group.bench_function(name, |b| {
-            b.iter(|| step(&mut m, &mut opt, &x, &y, &mut watch))
+    // Two rounds, so a drift of the machine between the variants shows as
+    // a difference between the rounds rather than as overhead.
+    for round in ["", "_again"] {
+        for (name, make) in [
+            ("no_monitor", (|| Watch::None) as fn() -> Watch),
+            ("attached_off", || {
+                Watch::Off(GradMonitor::with_schedule(Schedule::Off))
+            }),
+            ("recording_every_step", || Watch::Every(GradMonitor::new())),
+        ] {
+            let mut m = model();
+            let mut opt = Sgd::new(config).expect("valid config");
+            let mut watch = make();
+            group.bench_function(format!("{name}{round}"), |b| {
+                b.iter(|| step(&mut m, &mut opt, &x, &y, &mut watch))
+            });
+        }
+    }
+    group.finish();
+}
+
+/// The fused statistics pass alone, in cache (64 Ki elements) and out of
+/// L2 (4 Mi elements), against a plain sum of squares over the same data.
+fn grad_stats(c: &mut Criterion) {
+    let mut rng = Rng::seed_from_u64(2);
+    let mut group = c.benchmark_group("grad_stats");
+    for n in [1usize << 16, 1 << 22] {
+        let g = Tensor::<f32>::normal([n], 0.0, 1.0, &mut rng);
+        group.throughput(criterion::Throughput::Bytes((n * 4) as u64));
+        group.bench_function(format!("stats_{n}"), |b| {
+            b.iter(|| GradStats::of(black_box(&g)))
+        });
+        group.bench_function(format!("l2_norm_{n}"), |b| {
+            b.iter(|| black_box(&g).l2_norm())
         });
     }
     group.finish();
 }
 
-criterion_group!(benches, monitor_overhead);
+criterion_group!(benches, monitor_overhead, grad_stats);
 criterion_main!(benches);

@@ -23,11 +23,14 @@
 #![warn(missing_docs)]
 
 pub mod check;
+mod dispatch;
 pub mod error;
 pub mod io;
 pub mod monitor;
 pub mod nn;
 pub mod optim;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod scalar;
 pub mod tape;
 pub mod tensor;

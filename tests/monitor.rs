@@ -255,3 +255,104 @@ const SNAPSHOT: &str = concat!(
     "global gradient norm (pre-clip): 2.518e0\n",
     "no findings: gradients flow\n",
 );
+
+#[test]
+fn anomaly_mode_names_the_op_that_made_the_nan_first_in_the_report() {
+    let mut rng = Rng::seed_from_u64(12);
+    let mut model = mlp(3, 8, Init::he_normal(), true, 12);
+    let mut monitor = GradMonitor::new();
+    let x = Tensor::<f32>::normal([4, 8], 0.0, 1.0, &mut rng);
+    let mut grads = {
+        let tape = Tape::with_options(gradflow::TapeOptions::default().with_anomaly(true));
+        // sqrt at 0 has an infinite derivative: the backward rule of `sqrt`
+        // makes the first non-finite gradient.
+        let y = model.forward(tape.constant(x));
+        let loss = (y * 0.0).sqrt().sum_all();
+        tape.backward_with(loss, &mut monitor)
+    };
+    let expected = grads
+        .anomaly()
+        .cloned()
+        .expect("anomaly mode found the Inf");
+    monitor.record_params(&model, &mut grads);
+    let record = monitor.history().last().unwrap();
+    assert_eq!(record.anomaly.as_ref(), Some(&expected));
+    let report = monitor.report().unwrap();
+    match &report.findings[0] {
+        Finding::Anomaly(a) => {
+            assert_eq!(a.op, "sqrt", "{report}");
+            assert_eq!(a, &expected);
+        }
+        other => panic!("expected the anomaly first, got {other:?}\n{report}"),
+    }
+    assert!(report.to_string().contains("sqrt"), "{report}");
+
+    // Without anomaly mode the step carries none.
+    let mut grads = {
+        let tape = Tape::new();
+        let loss = model
+            .forward(tape.constant(Tensor::ones([4, 8])))
+            .square()
+            .mean_all();
+        tape.backward_with(loss, &mut monitor)
+    };
+    monitor.record_params(&model, &mut grads);
+    assert!(monitor.history().last().unwrap().anomaly.is_none());
+}
+
+#[test]
+fn weight_norms_come_from_the_optimizer_once_updates_are_recorded() {
+    use gradflow::optim::{Optimizer, Sgd, SgdConfig};
+    let mut model = mlp(3, 8, Init::xavier_uniform(), true, 13);
+    let mut opt = Sgd::new(SgdConfig {
+        lr: 0.1,
+        ..SgdConfig::default()
+    })
+    .unwrap();
+    let mut monitor = GradMonitor::new();
+    let mut weight_norms_before = Vec::new();
+    for step in 0..3 {
+        // ‖w‖ of the weights this step's gradient is taken at, computed here.
+        let mut norms = Vec::new();
+        model.visit_params(&mut |_, p| {
+            let n = p
+                .value()
+                .data()
+                .iter()
+                .map(|&v| (v as f64) * (v as f64))
+                .sum::<f64>();
+            norms.push(n.sqrt());
+        });
+        weight_norms_before.push(norms);
+        let x = Tensor::<f32>::normal([16, 8], 0.0, 1.0, &mut Rng::seed_from_u64(step));
+        let mut grads = {
+            let tape = Tape::new();
+            let loss = model.forward(tape.constant(x)).square().mean_all();
+            tape.backward_with(loss, &mut monitor)
+        };
+        monitor.record_params(&model, &mut grads);
+        let last = monitor.history().last().unwrap();
+        if step == 0 {
+            // Before any record_updates the monitor measures them itself.
+            assert!(last.params.iter().all(|p| p.weight_l2.is_finite()));
+        } else {
+            // Afterwards they wait for the optimizer's figures.
+            assert!(last.params.iter().all(|p| p.weight_l2.is_nan()));
+        }
+        let updates = opt.step(&mut model, &grads);
+        monitor.record_updates(&model, &updates);
+    }
+    for (record, expected) in monitor.history().iter().zip(&weight_norms_before) {
+        assert_eq!(record.params.len(), expected.len());
+        for (p, &w) in record.params.iter().zip(expected) {
+            // f32 lanes (the monitor's own pass) or f64 (the optimizer's).
+            assert!(
+                (p.weight_l2 / w - 1.0).abs() < 1e-6,
+                "{}: {} vs {w}",
+                p.name,
+                p.weight_l2
+            );
+            assert!(p.update_l2.is_some_and(|u| u > 0.0), "{}", p.name);
+        }
+    }
+}

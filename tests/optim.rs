@@ -741,7 +741,8 @@ fn step_reports_update_and_parameter_norms_and_skips_parameters_without_gradient
             .map(|(a, b)| (a - b) * (a - b))
             .sum::<f64>()
             .sqrt();
-        let param: f64 = after[1].iter().map(|a| a * a).sum::<f64>().sqrt();
+        // The weights the gradient was taken at.
+        let param: f64 = before[1].iter().map(|a| a * a).sum::<f64>().sqrt();
         assert!(update > 0.0);
         assert!((n.update_l2 / update - 1.0).abs() < 1e-12, "{name}");
         assert!((n.param_l2 / param - 1.0).abs() < 1e-12, "{name}");

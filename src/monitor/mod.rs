@@ -122,6 +122,9 @@ pub struct GradMonitor {
     history: Vec<StepRecord>,
     /// Running average of the global norm, for spike detection.
     global_ema: Option<f64>,
+    /// Whether `record_updates` has been called: from then on the weight
+    /// norms come from the optimizer's pass instead of one of our own.
+    weights_from_updates: bool,
     hooks: Arc<hooks::Registry>,
 }
 
@@ -158,6 +161,7 @@ impl GradMonitor {
             current: StepRecord::new(0),
             history: Vec::new(),
             global_ema: None,
+            weights_from_updates: false,
             hooks: Arc::default(),
         }
     }
@@ -201,7 +205,14 @@ impl GradMonitor {
     /// Records every parameter's gradient for this step (after micro-batch
     /// accumulation, before clipping) and closes the step. Parameters are
     /// named by the model's paths; the gradient-to-weight ratio `‖g‖/‖w‖`
-    /// comes with each.
+    /// comes with each. The tape's anomaly report
+    /// ([`Grads::anomaly`](crate::Grads::anomaly)) is kept with the step.
+    ///
+    /// The weight norms `‖w‖` are measured here until the monitor has seen
+    /// a [`GradMonitor::record_updates`] call; from then on that call
+    /// supplies them from the optimizer's own pass over the weights (which
+    /// keeps recording every step within a few percent of a step's time),
+    /// and they read NaN between the two calls.
     pub fn record_params<T: Scalar>(&mut self, model: &dyn Module<T>, grads: &mut Grads<T>) {
         self.open_step();
         if self.hooks.has_param_hooks() {
@@ -221,10 +232,15 @@ impl GradMonitor {
         }
         if self.recording {
             let mut params = Vec::new();
+            let weights_later = self.weights_from_updates;
             model.visit_params(&mut |name, p| {
                 if let Some(g) = grads.get(p) {
                     let stats = GradStats::of(g);
-                    let weight_l2 = p.value().l2_norm();
+                    let weight_l2 = if weights_later {
+                        f64::NAN
+                    } else {
+                        p.value().l2_norm()
+                    };
                     params.push(ParamRecord {
                         name: name.to_string(),
                         id: p.id(),
@@ -242,6 +258,7 @@ impl GradMonitor {
                 params.iter().fold(0.0f64, |acc, r| acc.hypot(r.stats.l2))
             };
             self.current.params = params;
+            self.current.anomaly = grads.anomaly().cloned();
             self.current.global_norm = Some(global);
             self.current.global_ema = self.global_ema;
             if global.is_finite() {
@@ -260,18 +277,38 @@ impl GradMonitor {
 
     /// Attaches the optimizer's per-parameter update norms (as returned by
     /// `Optimizer::step`) to the step just closed, for the update-to-weight
-    /// ratio. Adam's normalized updates can stay healthy while the
-    /// gradients vanish; the report shows both.
+    /// ratio, and the weight norms the optimizer measured on its way (see
+    /// [`GradMonitor::record_params`]). Adam's normalized updates can stay
+    /// healthy while the gradients vanish; the report shows both.
+    ///
+    /// A parameter the optimizer did not update gets its weight norm from
+    /// `model`.
     pub fn record_updates<T: Scalar>(&mut self, model: &dyn Module<T>, updates: &UpdateNorms) {
-        let _ = model;
-        if let Some(last) = self.history.last_mut()
-            && last.step + 1 == self.step
-        {
-            for p in &mut last.params {
-                if let Some(u) = updates.get(p.id) {
-                    p.update_l2 = Some(u.update_l2);
+        self.weights_from_updates = true;
+        let Some(last) = self.history.last_mut() else {
+            return;
+        };
+        if last.step + 1 != self.step {
+            return;
+        }
+        let mut missing = false;
+        for p in &mut last.params {
+            if let Some(u) = updates.get(p.id) {
+                p.update_l2 = Some(u.update_l2);
+                if p.weight_l2.is_nan() {
+                    p.weight_l2 = u.param_l2;
                 }
             }
+            missing |= p.weight_l2.is_nan();
+        }
+        if missing {
+            model.visit_params(&mut |_, param| {
+                if let Some(p) = last.params.iter_mut().find(|p| p.id == param.id())
+                    && p.weight_l2.is_nan()
+                {
+                    p.weight_l2 = param.value().l2_norm();
+                }
+            });
         }
     }
 

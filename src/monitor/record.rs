@@ -1,7 +1,7 @@
 //! What the monitor keeps for each recorded step: numbers only, no tensors.
 
 use super::GradStats;
-use crate::tape::ParamId;
+use crate::tape::{Anomaly, ParamId};
 
 /// What kind of layer a scope is, as seen from the tape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -73,7 +73,11 @@ pub struct ParamRecord {
     pub id: ParamId,
     /// Statistics of its gradient (before clipping).
     pub stats: GradStats,
-    /// `‖w‖₂` when the gradient was recorded.
+    /// `‖w‖₂` of the weights the gradient was taken at. NaN until
+    /// [`GradMonitor::record_updates`](super::GradMonitor::record_updates)
+    /// supplies it, once the monitor has seen that call (the optimizer
+    /// measures it in its own pass, so the monitor need not read every
+    /// weight again).
     pub weight_l2: f64,
     /// `‖Δw‖₂` of the optimizer's update, if recorded.
     pub update_l2: Option<f64>,
@@ -104,6 +108,10 @@ pub struct StepRecord {
     pub global_norm: Option<f64>,
     /// The running average of the global norm before this step.
     pub global_ema: Option<f64>,
+    /// The first NaN/±Inf the tape's anomaly mode found in this step's
+    /// backward sweeps ([`Grads::anomaly`](crate::Grads::anomaly)), if the
+    /// mode was on and found one.
+    pub anomaly: Option<Anomaly>,
     weighted_paths: Vec<String>,
 }
 
@@ -115,6 +123,7 @@ impl StepRecord {
             params: Vec::new(),
             global_norm: None,
             global_ema: None,
+            anomaly: None,
             weighted_paths: Vec::new(),
         }
     }

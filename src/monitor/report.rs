@@ -243,7 +243,11 @@ impl Report {
             _ => None,
         };
         let mut findings = Vec::new();
-        // Non-finite first: it explains everything else.
+        // The tape's own account of the first NaN/Inf names the op that made
+        // it, so it leads; then the layers' non-finite counts.
+        if let Some(a) = &record.anomaly {
+            findings.push(Finding::Anomaly(a.clone()));
+        }
         if let Some(bad) = record
             .layers
             .iter()

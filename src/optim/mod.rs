@@ -110,7 +110,8 @@ pub struct UpdateNorm {
     pub id: ParamId,
     /// `‖θ_new - θ_old‖₂`, in f64.
     pub update_l2: f64,
-    /// `‖θ_new‖₂`, in f64.
+    /// `‖θ_old‖₂`, in f64: the weights the gradient was taken at (the
+    /// denominator of the usual update-to-weight ratio).
     pub param_l2: f64,
 }
 
@@ -204,10 +205,10 @@ impl Accum {
     /// Records one element going from `old` to `new`.
     #[inline]
     pub(crate) fn add<T: Scalar>(&mut self, old: T, new: T) {
-        let d = new.as_f64() - old.as_f64();
-        let n = new.as_f64();
+        let o = old.as_f64();
+        let d = new.as_f64() - o;
         self.update_sq += d * d;
-        self.param_sq += n * n;
+        self.param_sq += o * o;
     }
 }
 

@@ -144,44 +144,11 @@ impl<T: Scalar> Tensor<T> {
     /// squares overflow, so huge `f32` values give the right, finite norm.
     /// NaN anywhere gives NaN; otherwise an infinity gives infinity.
     pub fn l2_norm(&self) -> f64 {
-        let mut plain = 0.0f64;
-        let (mut scale, mut scaled) = (0.0f64, 1.0f64);
-        let mut infinite = false;
-        for chunk in self.data().chunks(64) {
-            let mut lanes = [T::zero(); 8];
-            for part in chunk.chunks(8) {
-                for (l, &x) in part.iter().enumerate() {
-                    lanes[l] += x * x;
-                }
-            }
-            let s: f64 = lanes.iter().map(|v| v.as_f64()).sum();
-            if s.is_finite() {
-                plain += s;
-                continue;
-            }
-            for &x in chunk {
-                let a = x.as_f64().abs();
-                if a.is_nan() {
-                    return f64::NAN;
-                } else if a.is_infinite() {
-                    infinite = true;
-                } else if a > 0.0 {
-                    if scale < a {
-                        scaled = 1.0 + scaled * (scale / a) * (scale / a);
-                        scale = a;
-                    } else {
-                        scaled += (a / scale) * (a / scale);
-                    }
-                }
-            }
-        }
-        if infinite {
-            f64::INFINITY
-        } else if scale == 0.0 {
-            plain.sqrt()
-        } else {
-            scale * (scaled + plain / scale / scale).sqrt()
-        }
+        let data = self.data();
+        crate::dispatch::with_avx2(
+            #[inline(always)]
+            || l2_norm_of(data),
+        )
     }
 
     /// Mean of all elements (NaN for an empty tensor, as PyTorch).
@@ -363,6 +330,56 @@ impl<T: Scalar> Tensor<T> {
 
 fn reduced_count(shape: &[usize], axes: &[usize]) -> usize {
     axes.iter().map(|&a| shape[a]).product()
+}
+
+/// The pass behind [`Tensor::l2_norm`]: plain sums of squares per chunk,
+/// redone with LAPACK `nrm2` scaling where a chunk's sum overflows.
+#[inline(always)]
+fn l2_norm_of<T: Scalar>(data: &[T]) -> f64 {
+    let mut plain = 0.0f64;
+    let (mut scale, mut scaled) = (0.0f64, 1.0f64);
+    let mut infinite = false;
+    for chunk in data.chunks(256) {
+        // Sixteen independent lanes in the element type vectorize;
+        // their sum folds into f64 once per chunk.
+        let mut lanes = [T::zero(); 16];
+        let mut parts = chunk.chunks_exact(16);
+        for part in &mut parts {
+            for l in 0..16 {
+                lanes[l] += part[l] * part[l];
+            }
+        }
+        for (l, &x) in parts.remainder().iter().enumerate() {
+            lanes[l] += x * x;
+        }
+        let s: f64 = lanes.iter().map(|v| v.as_f64()).sum();
+        if s.is_finite() {
+            plain += s;
+            continue;
+        }
+        for &x in chunk {
+            let a = x.as_f64().abs();
+            if a.is_nan() {
+                return f64::NAN;
+            } else if a.is_infinite() {
+                infinite = true;
+            } else if a > 0.0 {
+                if scale < a {
+                    scaled = 1.0 + scaled * (scale / a) * (scale / a);
+                    scale = a;
+                } else {
+                    scaled += (a / scale) * (a / scale);
+                }
+            }
+        }
+    }
+    if infinite {
+        f64::INFINITY
+    } else if scale == 0.0 {
+        plain.sqrt()
+    } else {
+        scale * (scaled + plain / scale / scale).sqrt()
+    }
 }
 
 #[cfg(test)]
