@@ -356,3 +356,37 @@ fn weight_norms_come_from_the_optimizer_once_updates_are_recorded() {
         }
     }
 }
+
+#[test]
+fn a_bias_feeding_batch_norm_is_not_reported_stalled() {
+    use gradflow::nn::BatchNorm1d;
+    let mut rng = Rng::seed_from_u64(14);
+    let mut model = Sequential::<f32>::new()
+        .push(Dense::new(8, 8, Init::he_normal(), &mut rng))
+        .push(BatchNorm1d::new(8))
+        .push(Relu)
+        .push(Dense::new(8, 8, Init::he_normal(), &mut rng))
+        .push(Relu)
+        .push(Dense::new(8, 1, Init::he_normal(), &mut rng));
+    let mut monitor = GradMonitor::new();
+    let x = Tensor::<f32>::normal([16, 8], 0.0, 1.0, &mut rng);
+    let mut grads = {
+        let tape = Tape::new();
+        let loss = model.forward(tape.constant(x)).square().mean_all();
+        tape.backward_with(loss, &mut monitor)
+    };
+    monitor.record_params(&model, &mut grads);
+    let record = monitor.history().last().unwrap();
+    // The bias before the batch norm gets (almost) no gradient: BN removes
+    // the batch mean, and with it any constant shift.
+    let bias = record.params.iter().find(|p| p.name == "0.bias").unwrap();
+    assert!(bias.grad_to_weight() < 1e-6, "{}", bias.grad_to_weight());
+    let report = monitor.report().unwrap();
+    assert!(
+        !report
+            .findings
+            .iter()
+            .any(|f| matches!(f, Finding::Stalled { .. })),
+        "{report}"
+    );
+}

@@ -248,3 +248,28 @@ fn containers_label_every_node_with_the_layer_path() {
     assert!(printed.contains("@0"), "{printed}");
     assert!(printed.contains("@1.block.0"), "{printed}");
 }
+
+#[test]
+fn running_the_layers_one_at_a_time_matches_forward() {
+    use gradflow::nn::{Dense, Init, Layer, Relu, Sequential};
+    use gradflow::{Rng, SeedableRng, Tape, Tensor};
+    let mut rng = Rng::seed_from_u64(21);
+    let mut model = Sequential::<f64>::new()
+        .push(Dense::new(4, 5, Init::he_normal(), &mut rng))
+        .push(Relu)
+        .push(Dense::new(5, 2, Init::he_normal(), &mut rng));
+    let x = Tensor::<f64>::normal([3, 4], 0.0, 1.0, &mut rng);
+    let tape = Tape::new();
+    let whole = model.forward(tape.constant(x.clone())).value();
+    let mut h = tape.constant(x);
+    let mut norms = Vec::new();
+    for (i, layer) in model.layers_mut().iter_mut().enumerate() {
+        let _scope = tape.scope(&i.to_string());
+        h = layer.forward(h);
+        norms.push(h.value().l2_norm());
+    }
+    assert_eq!(h.value(), whole);
+    assert_eq!(norms.len(), 3);
+    // The ReLU zeroes the negative part: its output is no larger.
+    assert!(norms[1] <= norms[0]);
+}

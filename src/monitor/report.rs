@@ -300,9 +300,23 @@ impl Report {
                 });
             }
         }
+        // A layer whose output goes straight into a normalization layer has
+        // a bias the normalization subtracts again: its gradient is zero by
+        // construction, not a sign of a stalled layer.
+        let absorbed_bias = |name: &str| {
+            let Some(path) = name.strip_suffix(".bias") else {
+                return false;
+            };
+            let mut layers = record.layers.iter().skip_while(|l| l.path != path);
+            layers.next().is_some()
+                && layers
+                    .find(|l| l.kind != LayerKind::Container)
+                    .is_some_and(|l| l.kind == LayerKind::Normalization)
+        };
         let stalled: Vec<(String, f64)> = record
             .params
             .iter()
+            .filter(|p| !absorbed_bias(&p.name))
             .map(|p| (p.name.clone(), p.grad_to_weight()))
             .filter(|(_, r)| *r < th.stall_ratio)
             .collect();

@@ -75,6 +75,15 @@ impl<T: Scalar> Sequential<T> {
         &self.layers
     }
 
+    /// The layers, mutably: to run them one at a time (e.g. to look at
+    /// each layer's output) or to change one in place. Calling
+    /// `layers_mut()[i].forward(x)` records no name scope: hold
+    /// `let _scope = tape.scope(&i.to_string());` around it to keep the
+    /// monitor's layer names.
+    pub fn layers_mut(&mut self) -> &mut [Box<dyn Layer<T>>] {
+        &mut self.layers
+    }
+
     /// A table of the layers with their output shapes for an input of
     /// `input_shape` and their parameter counts (runs one forward pass in
     /// evaluation mode on zeros, then restores training mode).

@@ -191,14 +191,16 @@ impl<T: Scalar> Optimizer<T> for Adam<T> {
             let bias_correction2 = 1.0 - beta2.powf(t);
             let step_size = T::of(c.lr / bias_correction1);
             let bc2_sqrt = T::of(bias_correction2.sqrt());
-            let m = st.exp_avg.data_mut();
-            let v = st.exp_avg_sq.data_mut();
-            let mut v_max = match (&mut st.max_exp_avg_sq, c.amsgrad) {
-                (Some(vm), true) => Some(vm.data_mut()),
+            let g = &g[..n];
+            let m = &mut st.exp_avg.data_mut()[..n];
+            let v = &mut st.exp_avg_sq.data_mut()[..n];
+            let v_max = match (&mut st.max_exp_avg_sq, c.amsgrad) {
+                (Some(vm), true) => Some(&mut vm.data_mut()[..n]),
                 _ => None,
             };
-            for i in 0..n {
-                let old = theta[i];
+            // The moments' update, shared by both loops below; `second`
+            // picks the second moment the denominator uses.
+            let moments = |i: usize, old: T, m: &mut [T], v: &mut [T]| {
                 let mut p = old;
                 let mut gi = g[i];
                 if let Some(wd) = l2 {
@@ -210,19 +212,27 @@ impl<T: Scalar> Optimizer<T> for Adam<T> {
                 m[i] = b1 * m[i] + one_minus_b1 * gi;
                 // exp_avg_sq.mul_(β2).addcmul_(g, g, value=1-β2)
                 v[i] = v[i] * b2 + one_minus_b2 * gi * gi;
-                let second = match v_max.as_mut() {
-                    Some(vm) => {
+                p
+            };
+            // param.addcdiv_(m, denom, value=-step_size) with
+            // denom = √second / √bc2 + eps.
+            let apply =
+                |p: T, m: T, second: T| p + -step_size * m / (second.sqrt() / bc2_sqrt + eps);
+            // One loop per case, so that each is branch-free and vectorizes.
+            crate::dispatch::with_avx2(
+                #[inline(always)]
+                || match v_max {
+                    None => acc.update(theta, |i, old| {
+                        let p = moments(i, old, m, v);
+                        apply(p, m[i], v[i])
+                    }),
+                    Some(vm) => acc.update(theta, |i, old| {
+                        let p = moments(i, old, m, v);
                         vm[i] = nan_max(vm[i], v[i]);
-                        vm[i]
-                    }
-                    None => v[i],
-                };
-                let denom = second.sqrt() / bc2_sqrt + eps;
-                // param.addcdiv_(m, denom, value=-step_size)
-                let new = p + -step_size * m[i] / denom;
-                theta[i] = new;
-                acc.add(old, new);
-            }
+                        apply(p, m[i], vm[i])
+                    }),
+                },
+            );
         })
     }
 

@@ -202,13 +202,45 @@ pub(crate) struct Accum {
 }
 
 impl Accum {
-    /// Records one element going from `old` to `new`.
-    #[inline]
-    pub(crate) fn add<T: Scalar>(&mut self, old: T, new: T) {
-        let o = old.as_f64();
-        let d = new.as_f64() - o;
-        self.update_sq += d * d;
-        self.param_sq += o * o;
+    /// Updates every element of `theta` in place to `f(i, theta[i])`,
+    /// accumulating `Σ(new - old)²` and `Σ old²` on the way.
+    ///
+    /// The sums run over eight independent f64 lanes, so the loop has no
+    /// serial dependency and vectorizes (a single running f64 sum kept the
+    /// whole update scalar); the caller wraps it in
+    /// [`with_avx2`](crate::dispatch::with_avx2) for wider vectors. `f`
+    /// must be loop-invariant in everything but `i` and `old` for that to
+    /// pay: callers pick the branch outside.
+    #[inline(always)]
+    pub(crate) fn update<T: Scalar>(&mut self, theta: &mut [T], mut f: impl FnMut(usize, T) -> T) {
+        const LANES: usize = 8;
+        let mut dsq = [0.0f64; LANES];
+        let mut psq = [0.0f64; LANES];
+        let n = theta.len();
+        let body = n - n % LANES;
+        let (head, tail) = theta.split_at_mut(body);
+        for (b, block) in head.chunks_exact_mut(LANES).enumerate() {
+            for l in 0..LANES {
+                let old = block[l];
+                let new = f(b * LANES + l, old);
+                block[l] = new;
+                let o = old.as_f64();
+                let d = new.as_f64() - o;
+                dsq[l] += d * d;
+                psq[l] += o * o;
+            }
+        }
+        for (j, t) in tail.iter_mut().enumerate() {
+            let old = *t;
+            let new = f(body + j, old);
+            *t = new;
+            let o = old.as_f64();
+            let d = new.as_f64() - o;
+            dsq[j] += d * d;
+            psq[j] += o * o;
+        }
+        self.update_sq += dsq.iter().sum::<f64>();
+        self.param_sq += psq.iter().sum::<f64>();
     }
 }
 

@@ -154,8 +154,9 @@ impl<T: Scalar> Optimizer<T> for RmsProp<T> {
                 (Some(a), true) => Some(a.data_mut()),
                 _ => None,
             };
-            for i in 0..theta.len() {
-                let old = theta[i];
+            // RMSprop is rare in the workloads this crate is tuned for: one
+            // general loop, its branches loop-invariant.
+            acc.update(theta, |i, old| {
                 let mut gi = g[i];
                 if c.weight_decay != 0.0 {
                     gi += wd * old;
@@ -170,7 +171,7 @@ impl<T: Scalar> Optimizer<T> for RmsProp<T> {
                     }
                     None => sq[i].sqrt(),
                 } + eps;
-                let new = match buf.as_mut() {
+                match buf.as_mut() {
                     Some(b) => {
                         // buf.mul_(μ).addcdiv_(g, avg); param.add_(buf, alpha=-lr)
                         b[i] = b[i] * mu + gi / avg;
@@ -178,10 +179,8 @@ impl<T: Scalar> Optimizer<T> for RmsProp<T> {
                     }
                     // param.addcdiv_(g, avg, value=-lr)
                     None => old + -lr * gi / avg,
-                };
-                theta[i] = new;
-                acc.add(old, new);
-            }
+                }
+            });
         })
     }
 

@@ -152,25 +152,38 @@ impl<T: Scalar> Optimizer<T> for Sgd<T> {
             } else {
                 None
             };
-            let mut buf_data = buf.as_mut().map(|(b, first)| (b.data_mut(), *first));
-            for i in 0..theta.len() {
-                let old = theta[i];
-                let mut gi = g[i];
-                if c.weight_decay != 0.0 {
-                    gi += wd * old;
-                }
-                if let Some((b, first)) = buf_data.as_mut() {
-                    b[i] = if *first {
-                        gi
-                    } else {
-                        b[i] * mu + one_minus_damp * gi
-                    };
-                    gi = if nesterov { gi + mu * b[i] } else { b[i] };
-                }
-                let new = old - lr * gi;
-                theta[i] = new;
-                acc.add(old, new);
-            }
+            let n = theta.len();
+            let g = &g[..n];
+            // Every condition is decided here, outside the loops, and the
+            // closures take copies: a condition read through a reference
+            // inside the loop kept it scalar.
+            let wd_on = c.weight_decay != 0.0;
+            let decayed = move |i: usize, old: T| if wd_on { g[i] + wd * old } else { g[i] };
+            crate::dispatch::with_avx2(
+                #[inline(always)]
+                || match buf.as_mut() {
+                    None if !wd_on => acc.update(theta, move |i, old| old - lr * g[i]),
+                    None => acc.update(theta, move |i, old| old - lr * decayed(i, old)),
+                    Some((b, true)) => {
+                        // The first step seeds the buffer with the gradient.
+                        let b = &mut b.data_mut()[..n];
+                        acc.update(theta, move |i, old| {
+                            let gi = decayed(i, old);
+                            b[i] = gi;
+                            old - lr * if nesterov { gi + mu * gi } else { gi }
+                        })
+                    }
+                    Some((b, false)) => {
+                        let b = &mut b.data_mut()[..n];
+                        acc.update(theta, move |i, old| {
+                            let gi = decayed(i, old);
+                            let bi = b[i] * mu + one_minus_damp * gi;
+                            b[i] = bi;
+                            old - lr * if nesterov { gi + mu * bi } else { bi }
+                        })
+                    }
+                },
+            );
         })
     }
 

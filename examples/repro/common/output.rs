@@ -1,0 +1,74 @@
+//! The output folder (figures and CSVs) and progress bars.
+
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::table::Table;
+
+/// Where an example writes its files; created on first use.
+#[derive(Debug, Clone)]
+pub struct OutDir {
+    dir: PathBuf,
+}
+
+impl OutDir {
+    /// `dir`, created (with parents) if missing.
+    ///
+    /// # Errors
+    /// If the folder cannot be created.
+    pub fn create(dir: impl Into<PathBuf>) -> gradflow::Result<OutDir> {
+        let dir = dir.into();
+        std::fs::create_dir_all(&dir).map_err(|e| gradflow::Error::Io {
+            context: "OutDir::create",
+            path: dir.display().to_string(),
+            kind: e.kind(),
+            message: e.to_string(),
+        })?;
+        Ok(OutDir { dir })
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// `folder/name`.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Writes `text` to `folder/name` atomically.
+    ///
+    /// # Errors
+    /// If the file cannot be written.
+    pub fn write(&self, name: &str, text: &str) -> gradflow::Result<PathBuf> {
+        let path = self.file(name);
+        gradflow::io::write_atomic(&path, |f| {
+            use std::io::Write;
+            f.write_all(text.as_bytes())
+        })?;
+        Ok(path)
+    }
+
+    /// Writes a table's rows as `folder/name` (CSV).
+    ///
+    /// # Errors
+    /// If the file cannot be written.
+    pub fn write_table(&self, name: &str, table: &Table) -> gradflow::Result<PathBuf> {
+        self.write(name, &table.to_csv())
+    }
+}
+
+/// A progress bar on stderr with the loss in its message (hidden when
+/// stderr is not a terminal, e.g. under `cargo test`).
+pub fn progress(len: u64, prefix: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>24} [{bar:30}] {pos}/{len} {msg}")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(prefix.to_string());
+    bar
+}
