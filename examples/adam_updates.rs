@@ -17,61 +17,30 @@ mod adam_updates;
 mod common;
 
 use std::process::ExitCode;
+use std::time::Instant;
 
-use common::{Args, OutDir};
+use common::{Args, finish};
 
 const USAGE: &str =
     "adam_updates [--quick] [--seed N] [--steps N] [--sgd-lr X] [--adam-lr X] [--out DIR]";
 
 fn main() -> ExitCode {
+    let started = Instant::now();
     let args = Args::parse(USAGE);
-    let mut cfg = if args.flag("quick") {
-        adam_updates::Config::quick()
-    } else {
-        adam_updates::Config::standard()
-    };
+    let mut cfg = args.preset(adam_updates::Config::quick, adam_updates::Config::standard);
     cfg.seed = args.seed();
     cfg.steps = args.get("steps", cfg.steps);
     cfg.sgd_lr = args.get("sgd-lr", cfg.sgd_lr);
     cfg.adam_lr = args.get("adam-lr", cfg.adam_lr);
-    let start = std::time::Instant::now();
     let outcome = adam_updates::run(&cfg);
-    let out = match OutDir::create(args.out_dir("adam_updates")) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut ok = true;
-    let names = ["a_steps", "b_decay", "c_layers"];
-    for (t, name) in outcome.tables.iter().zip(names) {
-        println!("{t}");
-        ok &= t.passed();
-        if let Err(e) = out.write_table(&format!("table_{name}.csv"), t) {
-            eprintln!("error: {e}");
-            ok = false;
-        }
-    }
-    match adam_updates::figures(&outcome, &out) {
-        Ok(paths) => {
-            for p in paths {
-                println!("figure: {}", p.display());
-            }
-        }
-        Err(e) => {
-            eprintln!("error drawing figures: {e}");
-            ok = false;
-        }
-    }
-    println!(
-        "outputs in {} ({:.1} s)",
-        out.path().display(),
-        start.elapsed().as_secs_f64()
-    );
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    finish(
+        &args.out_dir("adam_updates"),
+        started,
+        ["a_steps", "b_decay", "c_layers"]
+            .map(|n| format!("table_{n}.csv"))
+            .into_iter()
+            .zip(&outcome.tables),
+        &[],
+        |out| adam_updates::figures(&outcome, out),
+    )
 }

@@ -18,13 +18,15 @@ mod batch_norm;
 mod common;
 
 use std::process::ExitCode;
+use std::time::Instant;
 
 use batch_norm::{Config, figures, run};
-use common::{Args, OutDir};
+use common::{Args, finish};
 
 const USAGE: &str = "batch_norm [--steps N] [--lr LR] [--seeds K] [--depth L] [--width N] [--batch B] [--seed S] [--out DIR]";
 
 fn main() -> ExitCode {
+    let started = Instant::now();
     let args = Args::parse(USAGE);
     let std = Config::standard();
     let cfg = Config {
@@ -38,40 +40,14 @@ fn main() -> ExitCode {
         ..std
     };
     let outcome = run(&cfg);
-    let mut ok = true;
-    for t in &outcome.tables {
-        println!("{t}");
-        ok &= t.passed();
-    }
-    let out = match OutDir::create(args.out_dir("batch_norm")) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let names = ["sigmoid_mnist_replica", "bn_relu_explosion"];
-    for (t, name) in outcome.tables.iter().zip(names) {
-        if let Err(e) = out.write_table(&format!("batch_norm_{name}.csv"), t) {
-            eprintln!("error: {e}");
-            ok = false;
-        }
-    }
-    match figures(&outcome, &out) {
-        Ok(files) => {
-            for f in files {
-                println!("figure: {}", f.display());
-            }
-        }
-        Err(e) => {
-            eprintln!("error writing figures: {e}");
-            ok = false;
-        }
-    }
-    println!("output folder: {}", out.path().display());
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    finish(
+        &args.out_dir("batch_norm"),
+        started,
+        ["sigmoid_mnist_replica", "bn_relu_explosion"]
+            .map(|n| format!("batch_norm_{n}.csv"))
+            .into_iter()
+            .zip(&outcome.tables),
+        &[],
+        |out| figures(&outcome, out),
+    )
 }

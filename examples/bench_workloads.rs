@@ -118,8 +118,10 @@ fn main() {
             PEAK.store(before, Ordering::Relaxed);
             w.step();
             let peak = PEAK.load(Ordering::Relaxed);
+            let must = w.must_hold_bytes();
             line += &format!(
-                ",\"heap_before_step_bytes\":{before},\"peak_heap_bytes\":{peak},\"params\":{}",
+                ",\"heap_before_step_bytes\":{before},\"peak_heap_bytes\":{peak},\"must_hold_bytes\":{must},\"peak_over_must\":{:.3},\"params\":{}",
+                peak as f64 / must as f64,
                 w.num_params()
             );
         }

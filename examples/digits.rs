@@ -24,7 +24,7 @@ mod digits;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use common::{Args, OutDir};
+use common::{Args, OutDir, finish};
 
 const USAGE: &str = "\
 usage: digits [--seed N | --seeds K] [--epochs N] [--out DIR]
@@ -94,44 +94,14 @@ fn main() -> ExitCode {
             100.0 * out.median
         );
     }
-    println!("{}", out.table);
-
-    let written = (|| -> gradflow::Result<Vec<std::path::PathBuf>> {
-        let mut files = vec![
-            dir.write("digits_curves.csv", &digits::curves_csv(&out))?,
-            dir.write_table("digits_claims.csv", &out.table)?,
-        ];
-        files.extend(digits::figures(&out, &dir)?);
-        Ok(files)
-    })();
-    match written {
-        Ok(files) => {
-            if let Some(c) = &cfg.checkpoint {
-                println!("wrote {} (last seed's checkpoint)", c.display());
-            }
-            for f in files {
-                println!("wrote {}", f.display());
-            }
-        }
-        Err(e) => {
-            eprintln!("error writing the outputs: {e}");
-            return ExitCode::FAILURE;
-        }
+    if let Some(c) = &cfg.checkpoint {
+        println!("wrote {} (last seed's checkpoint)\n", c.display());
     }
-    println!(
-        "\noutput folder: {}  ({:.1} s)",
-        dir.path().display(),
-        start.elapsed().as_secs_f64()
-    );
-    if out.table.passed() {
-        ExitCode::SUCCESS
-    } else {
-        for c in out.table.failures() {
-            eprintln!(
-                "FAILED: {} — measured {}, needed {}",
-                c.what, c.measured, c.criterion
-            );
-        }
-        ExitCode::FAILURE
-    }
+    finish(
+        dir.path(),
+        start,
+        [("digits_claims.csv", &out.table)],
+        &[("digits_curves.csv", digits::curves_csv(&out))],
+        |dir| digits::figures(&out, dir),
+    )
 }

@@ -19,14 +19,16 @@ mod common;
 mod edge_of_chaos;
 
 use std::process::ExitCode;
+use std::time::Instant;
 
-use common::{Args, OutDir};
+use common::{Args, finish};
 use edge_of_chaos::{Config, figures, run};
 
 const USAGE: &str =
     "edge_of_chaos [--width N] [--depth L] [--batch B] [--seeds K] [--seed S] [--full] [--out DIR]";
 
 fn main() -> ExitCode {
+    let started = Instant::now();
     let args = Args::parse(USAGE);
     let std = Config::standard();
     let cfg = Config {
@@ -39,40 +41,14 @@ fn main() -> ExitCode {
         ..std
     };
     let outcome = run(&cfg);
-    let mut ok = true;
-    for t in &outcome.tables {
-        println!("{t}");
-        ok &= t.passed();
-    }
-    let out = match OutDir::create(args.out_dir("edge_of_chaos")) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let names = ["theory", "init", "grid"];
-    for (t, name) in outcome.tables.iter().zip(names) {
-        if let Err(e) = out.write_table(&format!("edge_of_chaos_{name}.csv"), t) {
-            eprintln!("error: {e}");
-            ok = false;
-        }
-    }
-    match figures(&outcome, &out) {
-        Ok(files) => {
-            for f in files {
-                println!("figure: {}", f.display());
-            }
-        }
-        Err(e) => {
-            eprintln!("error writing figures: {e}");
-            ok = false;
-        }
-    }
-    println!("output folder: {}", out.path().display());
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    finish(
+        &args.out_dir("edge_of_chaos"),
+        started,
+        ["theory", "init", "grid"]
+            .map(|n| format!("edge_of_chaos_{n}.csv"))
+            .into_iter()
+            .zip(&outcome.tables),
+        &[],
+        |out| figures(&outcome, out),
+    )
 }

@@ -22,19 +22,17 @@ mod common;
 mod glorot_init;
 
 use std::process::ExitCode;
+use std::time::Instant;
 
-use common::{Args, OutDir};
+use common::{Args, finish};
 use glorot_init::Config;
 
 fn main() -> ExitCode {
+    let started = Instant::now();
     let args = Args::parse(
         "glorot_init [--quick] [--seeds 5] [--updates 3000] [--lr 0.1] [--jacobian-examples 3] [--seed 0] [--out DIR]",
     );
-    let base = if args.flag("quick") {
-        Config::quick()
-    } else {
-        Config::standard()
-    };
+    let base = args.preset(Config::quick, Config::standard);
     let cfg = Config {
         seeds: args.get("seeds", base.seeds),
         updates: args.get("updates", base.updates),
@@ -44,29 +42,11 @@ fn main() -> ExitCode {
         ..base
     };
     let outcome = glorot_init::run(&cfg);
-    for t in &outcome.tables {
-        println!("{t}");
-    }
-    let dir = args.out_dir("glorot_init");
-    let written = OutDir::create(&dir).and_then(|out| {
-        let mut files = Vec::new();
-        for (i, t) in outcome.tables.iter().enumerate() {
-            files.push(out.write_table(&format!("table_{}.csv", i + 1), t)?);
-        }
-        files.extend(glorot_init::figures(&outcome, &out)?);
-        Ok(files)
-    });
-    match written {
-        Ok(files) => println!("wrote {} files to {}", files.len(), dir.display()),
-        Err(e) => {
-            eprintln!("error writing to {}: {e}", dir.display());
-            return ExitCode::FAILURE;
-        }
-    }
-    if outcome.tables.iter().all(|t| t.passed()) {
-        ExitCode::SUCCESS
-    } else {
-        eprintln!("some claims FAILED (see the tables above)");
-        ExitCode::FAILURE
-    }
+    finish(
+        &args.out_dir("glorot_init"),
+        started,
+        (outcome.tables.iter().enumerate()).map(|(i, t)| (format!("table_{}.csv", i + 1), t)),
+        &[],
+        |out| glorot_init::figures(&outcome, out),
+    )
 }

@@ -17,13 +17,15 @@ mod common;
 mod layer_norm;
 
 use std::process::ExitCode;
+use std::time::Instant;
 
-use common::{Args, OutDir};
+use common::{Args, finish};
 use layer_norm::{Config, figures, run};
 
 const USAGE: &str = "layer_norm [--epochs N] [--seeds K] [--width N] [--seed S] [--out DIR]";
 
 fn main() -> ExitCode {
+    let started = Instant::now();
     let args = Args::parse(USAGE);
     let std = Config::standard();
     let cfg = Config {
@@ -34,40 +36,14 @@ fn main() -> ExitCode {
         ..std
     };
     let outcome = run(&cfg);
-    let mut ok = true;
-    for t in &outcome.tables {
-        println!("{t}");
-        ok &= t.passed();
-    }
-    let out = match OutDir::create(args.out_dir("layer_norm")) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let names = ["invariances", "batch_size"];
-    for (t, name) in outcome.tables.iter().zip(names) {
-        if let Err(e) = out.write_table(&format!("layer_norm_{name}.csv"), t) {
-            eprintln!("error: {e}");
-            ok = false;
-        }
-    }
-    match figures(&outcome, &out) {
-        Ok(files) => {
-            for f in files {
-                println!("figure: {}", f.display());
-            }
-        }
-        Err(e) => {
-            eprintln!("error writing figures: {e}");
-            ok = false;
-        }
-    }
-    println!("output folder: {}", out.path().display());
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    finish(
+        &args.out_dir("layer_norm"),
+        started,
+        ["invariances", "batch_size"]
+            .map(|n| format!("layer_norm_{n}.csv"))
+            .into_iter()
+            .zip(&outcome.tables),
+        &[],
+        |out| figures(&outcome, out),
+    )
 }

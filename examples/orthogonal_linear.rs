@@ -22,39 +22,21 @@ mod common;
 mod orthogonal_linear;
 
 use std::process::ExitCode;
+use std::time::Instant;
 
-use common::{Args, OutDir};
+use common::{Args, finish};
 use orthogonal_linear::Config;
 
 fn main() -> ExitCode {
+    let started = Instant::now();
     let args = Args::parse(
         "orthogonal_linear: Saxe 2014 — spectra, exact learning curves, depth\n\
          usage: cargo run --release --features plot --example orthogonal_linear -- \
          [--quick] [--depths 2,8,32] [--lr X] [--target X] [--cap N] [--seeds N] [--seed S] [--out DIR]",
     );
-    let base = if args.flag("quick") {
-        Config::quick()
-    } else {
-        Config::standard()
-    };
-    let depths: String = args.get(
-        "depths",
-        base.depths
-            .iter()
-            .map(|d| d.to_string())
-            .collect::<Vec<_>>()
-            .join(","),
-    );
-    let depths = depths
-        .split(',')
-        .map(|d| d.trim().parse::<usize>())
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap_or_else(|e| {
-            eprintln!("error: --depths {depths}: {e}");
-            std::process::exit(2);
-        });
+    let base = args.preset(Config::quick, Config::standard);
     let cfg = Config {
-        depths,
+        depths: args.list("depths", &base.depths),
         lr_c: args.get("lr", base.lr_c),
         target_mse: args.get("target", base.target_mse),
         max_steps: args.get("cap", base.max_steps),
@@ -62,44 +44,14 @@ fn main() -> ExitCode {
         seed: args.seed(),
         ..base
     };
-    let started = std::time::Instant::now();
     let outcome = orthogonal_linear::run(&cfg);
-    for t in &outcome.tables {
-        println!("{t}");
-    }
-    let dir = args.out_dir("orthogonal_linear");
-    let written = OutDir::create(&dir).and_then(|out| {
-        let mut files = Vec::new();
-        for (t, name) in outcome.tables.iter().zip(["a", "b", "c"]) {
-            files.push(out.write_table(&format!("table_e6{name}.csv"), t)?);
-        }
-        let mut curves = String::from("init,depth,seed,step,train_mse\n");
-        for r in &outcome.runs {
-            let init = if r.orthogonal {
-                "orthogonal"
-            } else {
-                "gaussian"
-            };
-            for (step, loss) in &r.curve {
-                curves += &format!("{init},{},{},{step},{loss}\n", r.depth, r.seed);
-            }
-        }
-        files.push(out.write("curves_c.csv", &curves)?);
-        files.extend(orthogonal_linear::figures(&outcome, &out)?);
-        Ok(files)
-    });
-    match written {
-        Ok(files) => println!("wrote {} files to {}", files.len(), dir.display()),
-        Err(e) => {
-            eprintln!("error writing outputs: {e}");
-            return ExitCode::FAILURE;
-        }
-    }
-    println!("elapsed {:.1} s", started.elapsed().as_secs_f64());
-    if outcome.tables.iter().all(|t| t.passed()) {
-        ExitCode::SUCCESS
-    } else {
-        eprintln!("some criteria FAILED");
-        ExitCode::FAILURE
-    }
+    finish(
+        &args.out_dir("orthogonal_linear"),
+        started,
+        ["table_e6a.csv", "table_e6b.csv", "table_e6c.csv"]
+            .into_iter()
+            .zip(&outcome.tables),
+        &[("curves_c.csv", orthogonal_linear::curves_csv(&outcome))],
+        |out| orthogonal_linear::figures(&outcome, out),
+    )
 }

@@ -21,39 +21,21 @@ mod common;
 mod relu_depth;
 
 use std::process::ExitCode;
+use std::time::Instant;
 
-use common::{Args, OutDir};
+use common::{Args, finish};
 use relu_depth::Config;
 
 fn main() -> ExitCode {
+    let started = Instant::now();
     let args = Args::parse(
         "relu_depth: He vs Xavier on deep ReLU MLPs, and Hanin's β\n\
          usage: cargo run --release --features plot --example relu_depth -- \
          [--quick] [--depths 8,22,30] [--steps N] [--lr X] [--momentum X] [--seeds N] [--nets N] [--seed S] [--out DIR]",
     );
-    let base = if args.flag("quick") {
-        Config::quick()
-    } else {
-        Config::standard()
-    };
-    let depths: String = args.get(
-        "depths",
-        base.depths
-            .iter()
-            .map(|d| d.to_string())
-            .collect::<Vec<_>>()
-            .join(","),
-    );
-    let depths = depths
-        .split(',')
-        .map(|d| d.trim().parse::<usize>())
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap_or_else(|e| {
-            eprintln!("error: --depths {depths}: {e}");
-            std::process::exit(2);
-        });
+    let base = args.preset(Config::quick, Config::standard);
     let cfg = Config {
-        depths,
+        depths: args.list("depths", &base.depths),
         steps: args.get("steps", base.steps),
         lr: args.get("lr", base.lr),
         momentum: args.get("momentum", base.momentum),
@@ -62,39 +44,14 @@ fn main() -> ExitCode {
         seed: args.seed(),
         ..base
     };
-    let started = std::time::Instant::now();
     let outcome = relu_depth::run(&cfg);
-    for t in &outcome.tables {
-        println!("{t}");
-    }
-    let dir = args.out_dir("relu_depth");
-    let written = OutDir::create(&dir).and_then(|out| {
-        let mut files = Vec::new();
-        for (i, t) in outcome.tables.iter().enumerate() {
-            files.push(out.write_table(&format!("table_e{}.csv", i + 4), t)?);
-        }
-        let mut curves = String::from("init,depth,seed,step,train_loss\n");
-        for r in &outcome.runs {
-            for (step, loss) in &r.curve {
-                curves += &format!("{},{},{},{step},{loss}\n", r.scheme.name(), r.depth, r.seed);
-            }
-        }
-        files.push(out.write("curves.csv", &curves)?);
-        files.extend(relu_depth::figures(&outcome, &out)?);
-        Ok(files)
-    });
-    match written {
-        Ok(files) => println!("wrote {} files to {}", files.len(), dir.display()),
-        Err(e) => {
-            eprintln!("error writing outputs: {e}");
-            return ExitCode::FAILURE;
-        }
-    }
-    println!("elapsed {:.1} s", started.elapsed().as_secs_f64());
-    if outcome.tables.iter().all(|t| t.passed()) {
-        ExitCode::SUCCESS
-    } else {
-        eprintln!("some criteria FAILED");
-        ExitCode::FAILURE
-    }
+    finish(
+        &args.out_dir("relu_depth"),
+        started,
+        ["table_e4.csv", "table_e5.csv"]
+            .into_iter()
+            .zip(&outcome.tables),
+        &[("curves.csv", relu_depth::curves_csv(&outcome))],
+        |out| relu_depth::figures(&outcome, out),
+    )
 }

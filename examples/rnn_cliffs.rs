@@ -16,19 +16,17 @@ mod common;
 mod rnn_cliffs;
 
 use std::process::ExitCode;
+use std::time::Instant;
 
-use common::{Args, OutDir};
+use common::{Args, finish};
 
 const USAGE: &str =
     "rnn_cliffs [--quick] [--seed N] [--grid N] [--lr X] [--clip X] [--gd-steps N] [--out DIR]";
 
 fn main() -> ExitCode {
+    let started = Instant::now();
     let args = Args::parse(USAGE);
-    let mut cfg = if args.flag("quick") {
-        rnn_cliffs::Config::quick()
-    } else {
-        rnn_cliffs::Config::standard()
-    };
+    let mut cfg = args.preset(rnn_cliffs::Config::quick, rnn_cliffs::Config::standard);
     cfg.seed = args.seed();
     cfg.grid = args.get("grid", cfg.grid);
     cfg.lr = args.get("lr", cfg.lr);
@@ -39,43 +37,15 @@ fn main() -> ExitCode {
             "note: --full (the temporal-order task of Pascanu et al. §4.1) is not implemented; running parts (a) and (b)"
         );
     }
-    let start = std::time::Instant::now();
     let outcome = rnn_cliffs::run(&cfg);
-    let out = match OutDir::create(args.out_dir("rnn_cliffs")) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut ok = true;
-    for (i, t) in outcome.tables.iter().enumerate() {
-        println!("{t}");
-        ok &= t.passed();
-        if let Err(e) = out.write_table(&format!("table_{}.csv", ["a_unit", "b_rnn"][i]), t) {
-            eprintln!("error: {e}");
-            ok = false;
-        }
-    }
-    match rnn_cliffs::figures(&outcome, &out) {
-        Ok(paths) => {
-            for p in paths {
-                println!("figure: {}", p.display());
-            }
-        }
-        Err(e) => {
-            eprintln!("error drawing figures: {e}");
-            ok = false;
-        }
-    }
-    println!(
-        "outputs in {} ({:.1} s)",
-        out.path().display(),
-        start.elapsed().as_secs_f64()
-    );
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    finish(
+        &args.out_dir("rnn_cliffs"),
+        started,
+        ["a_unit", "b_rnn"]
+            .map(|n| format!("table_{n}.csv"))
+            .into_iter()
+            .zip(&outcome.tables),
+        &[],
+        |out| rnn_cliffs::figures(&outcome, out),
+    )
 }

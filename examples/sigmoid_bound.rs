@@ -16,19 +16,17 @@ mod common;
 mod sigmoid_bound;
 
 use std::process::ExitCode;
+use std::time::Instant;
 
-use common::{Args, OutDir};
+use common::{Args, finish};
 use sigmoid_bound::Config;
 
 fn main() -> ExitCode {
+    let started = Instant::now();
     let args = Args::parse(
         "sigmoid_bound [--quick] [--depth 10] [--width 128] [--batch 128] [--seeds 7] [--seed 0] [--out DIR]",
     );
-    let base = if args.flag("quick") {
-        Config::quick()
-    } else {
-        Config::standard()
-    };
+    let base = args.preset(Config::quick, Config::standard);
     let cfg = Config {
         depth: args.get("depth", base.depth),
         width: args.get("width", base.width),
@@ -38,29 +36,11 @@ fn main() -> ExitCode {
         ..base
     };
     let outcome = sigmoid_bound::run(&cfg);
-    for t in &outcome.tables {
-        println!("{t}");
-    }
-    let dir = args.out_dir("sigmoid_bound");
-    let written = OutDir::create(&dir).and_then(|out| {
-        let mut files = Vec::new();
-        for (i, t) in outcome.tables.iter().enumerate() {
-            files.push(out.write_table(&format!("table_{}.csv", i + 1), t)?);
-        }
-        files.extend(sigmoid_bound::figures(&outcome, &out)?);
-        Ok(files)
-    });
-    match written {
-        Ok(files) => println!("wrote {} files to {}", files.len(), dir.display()),
-        Err(e) => {
-            eprintln!("error writing to {}: {e}", dir.display());
-            return ExitCode::FAILURE;
-        }
-    }
-    if outcome.tables.iter().all(|t| t.passed()) {
-        ExitCode::SUCCESS
-    } else {
-        eprintln!("some claims FAILED (see the tables above)");
-        ExitCode::FAILURE
-    }
+    finish(
+        &args.out_dir("sigmoid_bound"),
+        started,
+        (outcome.tables.iter().enumerate()).map(|(i, t)| (format!("table_{}.csv", i + 1), t)),
+        &[],
+        |out| sigmoid_bound::figures(&outcome, out),
+    )
 }

@@ -27,7 +27,7 @@ mod vanishing;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use common::{Args, OutDir};
+use common::{Args, finish};
 
 const USAGE: &str = "\
 usage: vanishing [--depth N] [--width N] [--seed N] [--steps N] [--out DIR]
@@ -88,51 +88,16 @@ fn main() -> ExitCode {
         100.0 * vanishing::LEARNED_ACCURACY
     );
     println!("{}", vanishing::training_table(&out));
-    println!("{}", out.table);
-
-    let dir = match OutDir::create(args.out_dir("vanishing")) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
     let (summary, curves) = vanishing::runs_csv(&out);
-    let written = (|| -> gradflow::Result<Vec<std::path::PathBuf>> {
-        let mut files = vec![
-            dir.write("vanishing_configurations.csv", &vanishing::rows_csv(&out))?,
-            dir.write("vanishing_training.csv", &summary)?,
-            dir.write("vanishing_loss_curves.csv", &curves)?,
-            dir.write_table("vanishing_claims.csv", &out.table)?,
-        ];
-        files.extend(vanishing::figures(&out, &dir)?);
-        Ok(files)
-    })();
-    match written {
-        Ok(files) => {
-            for f in files {
-                println!("wrote {}", f.display());
-            }
-        }
-        Err(e) => {
-            eprintln!("error writing the outputs: {e}");
-            return ExitCode::FAILURE;
-        }
-    }
-    println!(
-        "\noutput folder: {}  ({:.1} s)",
-        dir.path().display(),
-        start.elapsed().as_secs_f64()
-    );
-    if out.table.passed() {
-        ExitCode::SUCCESS
-    } else {
-        for c in out.table.failures() {
-            eprintln!(
-                "FAILED: {} — measured {}, needed {}",
-                c.what, c.measured, c.criterion
-            );
-        }
-        ExitCode::FAILURE
-    }
+    finish(
+        &args.out_dir("vanishing"),
+        start,
+        [("vanishing_claims.csv", &out.table)],
+        &[
+            ("vanishing_configurations.csv", vanishing::rows_csv(&out)),
+            ("vanishing_training.csv", summary),
+            ("vanishing_loss_curves.csv", curves),
+        ],
+        |dir| vanishing::figures(&out, dir),
+    )
 }

@@ -16,9 +16,7 @@ use common::Digits;
 #[test]
 fn quick_variant_passes_every_table() {
     let outcome = adam_updates::run(&Config::quick());
-    for t in &outcome.tables {
-        assert!(t.passed(), "failed:\n{t}");
-    }
+    common::assert_passed(&outcome.tables);
 }
 
 /// §0 item 7: Adam's first step is `α·g/(|g|+ε)` per coordinate; the

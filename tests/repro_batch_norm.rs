@@ -12,9 +12,7 @@ use batch_norm::{BN_RELU_RATE, Config, init_gradients, percentile, run};
 #[test]
 fn quick_run_passes_every_table() {
     let outcome = run(&Config::quick());
-    for t in &outcome.tables {
-        assert!(t.passed(), "{t}");
-    }
+    common::assert_passed(&outcome.tables);
 }
 
 /// The log-mean per-layer ratio over interior layers and 5 networks, for

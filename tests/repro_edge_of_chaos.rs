@@ -1,5 +1,5 @@
 //! E7's quick variant (every table must pass) and the mean-field
-//! quadrature's exact checks.
+//! theory's exact checks.
 
 #[path = "../examples/repro/common/mod.rs"]
 mod common;
@@ -12,18 +12,7 @@ use edge_of_chaos::{Config, SIGMA_B2, run, theory};
 #[test]
 fn quick_run_passes_every_table() {
     let outcome = run(&Config::quick());
-    for t in &outcome.tables {
-        assert!(t.passed(), "{t}");
-    }
-}
-
-#[test]
-fn quadrature_integrates_known_gaussian_moments() {
-    // E[z²] = 1, E[z⁴] = 3, E[cos z] = e^{-1/2}; 2-D: E[(z₁z₂)²] = 1.
-    assert!((theory::gauss(|z| z * z) - 1.0).abs() < 1e-12);
-    assert!((theory::gauss(|z| z.powi(4)) - 3.0).abs() < 1e-11);
-    assert!((theory::gauss(f64::cos) - (-0.5f64).exp()).abs() < 1e-12);
-    assert!((theory::gauss2(|a, b| (a * b).powi(2)) - 1.0).abs() < 1e-9);
+    common::assert_passed(&outcome.tables);
 }
 
 #[test]

@@ -15,9 +15,7 @@ use layer_norm::{Config, Norm, Transform, invariance_gap, run};
 #[test]
 fn quick_run_passes_every_table() {
     let outcome = run(&Config::quick());
-    for t in &outcome.tables {
-        assert!(t.passed(), "{t}");
-    }
+    common::assert_passed(&outcome.tables);
 }
 
 #[test]

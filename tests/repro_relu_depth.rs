@@ -14,9 +14,7 @@ use relu_depth::{Config, Scheme, digamma_half, forward_prediction, log_r_moments
 #[test]
 fn quick_variant_passes_every_criterion() {
     let outcome = relu_depth::run(&Config::quick());
-    for t in &outcome.tables {
-        assert!(t.passed(), "criteria failed:\n{t}");
-    }
+    common::assert_passed(&outcome.tables);
 }
 
 /// Mean over `nets` random ReLU nets (zero bias, one Gaussian input each)

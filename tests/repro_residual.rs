@@ -14,9 +14,7 @@ use residual::{Config, Variant, WIDTH, residual_stack};
 #[test]
 fn quick_variant_passes_every_table() {
     let outcome = residual::run(&Config::quick());
-    for t in &outcome.tables {
-        assert!(t.passed(), "failed:\n{t}");
-    }
+    common::assert_passed(&outcome.tables);
 }
 
 /// SkipInit (α = 0) and Fixup (W₂ = 0) stacks are the identity at init,

@@ -7,14 +7,12 @@ mod common;
 #[path = "../examples/repro/rnn_cliffs.rs"]
 mod rnn_cliffs;
 
-use rnn_cliffs::{Act, Config, linear_unit_grad, rnn_jacobian_norms, spectral_norm};
+use rnn_cliffs::{Act, Config, linear_unit_grad, rnn_jacobian_norms};
 
 #[test]
 fn quick_variant_passes_every_table() {
     let outcome = rnn_cliffs::run(&Config::quick());
-    for t in &outcome.tables {
-        assert!(t.passed(), "failed:\n{t}");
-    }
+    common::assert_passed(&outcome.tables);
 }
 
 /// Pascanu et al. §2.3: with σ = identity and b = 0, `x_T = x_0·w^T`, so
@@ -32,13 +30,6 @@ fn linear_unit_gradient_is_t_x0_w_to_the_t_minus_1() {
             );
         }
     }
-}
-
-#[test]
-fn spectral_norm_of_a_known_matrix() {
-    // [[3, 0], [4, 5]]: singular values √45 and √5.
-    let s = spectral_norm(&[3.0, 0.0, 4.0, 5.0], 2);
-    assert!((s - 45f64.sqrt()).abs() < 1e-12, "{s}");
 }
 
 /// `‖∂x_T/∂x_0‖ ≤ (γλ₁)^T` for every T (Pascanu §2.1's proof), here for

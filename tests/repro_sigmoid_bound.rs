@@ -1,6 +1,6 @@
 //! E3 (papers.md §2): the quick variant of `examples/sigmoid_bound.rs`
 //! passes its criteria, and the mean-field predictions it is judged
-//! against are right.
+//! against are right (the quadrature itself: tests/repro_common.rs).
 
 #[path = "../examples/repro/common/mod.rs"]
 mod common;
@@ -8,24 +8,13 @@ mod common;
 #[path = "../examples/repro/sigmoid_bound.rs"]
 mod sigmoid_bound;
 
-use sigmoid_bound::{Act, Config, fixed_point, gauss_mean, mean_field};
+use common::quadrature::gaussian_mean;
+use sigmoid_bound::{Act, Config, fixed_point, mean_field};
 
 #[test]
 fn quick_variant_passes_every_criterion() {
     let outcome = sigmoid_bound::run(&Config::quick());
-    for t in &outcome.tables {
-        assert!(t.passed(), "{t}");
-    }
-}
-
-#[test]
-fn quadrature_is_exact_on_gaussian_moments() {
-    // E[x²] = q, E[x⁴] = 3q², E[cos x] = e^(−q/2).
-    for q in [0.01, 0.3, 1.0, 4.0, 50.0] {
-        assert!((gauss_mean(q, |x| x * x) - q).abs() < 1e-12 * q.max(1.0));
-        assert!((gauss_mean(q, |x| x.powi(4)) - 3.0 * q * q).abs() < 1e-10 * q * q);
-        assert!((gauss_mean(q, f64::cos) - (-q / 2.0).exp()).abs() < 1e-12);
-    }
+    common::assert_passed(&outcome.tables);
 }
 
 #[test]
@@ -36,7 +25,7 @@ fn sigmoid_derivative_is_bounded_by_a_quarter() {
     assert!((max - 0.25).abs() < 1e-15, "{max}");
     // And E[σ'(√q z)²] < 1/16 for every q > 0, so χ < σw²/16.
     for q in [1e-3, 0.1, 1.0, 10.0, 100.0] {
-        assert!(gauss_mean(q, |x| Act::Sigmoid.df(x).powi(2)) < 1.0 / 16.0);
+        assert!(gaussian_mean(q, |x| Act::Sigmoid.df(x).powi(2)) < 1.0 / 16.0);
     }
 }
 
@@ -59,7 +48,7 @@ fn mean_field_matches_papers_md_computed_values() {
         (q - 1.18).abs() < 0.01 && (chi - 1.21).abs() < 0.01,
         "{q} {chi}"
     );
-    let g = 1.0 / gauss_mean(1.0, |x| x.tanh().powi(2)).sqrt();
+    let g = 1.0 / gaussian_mean(1.0, |x| x.tanh().powi(2)).sqrt();
     assert!((g - 1.593).abs() < 1e-3, "{g}");
     // tanh at gain 1 is critical: ratio < 1 and rising toward 1.
     let (_, r) = mean_field(Act::Tanh, 1.0, 1.0, 10);

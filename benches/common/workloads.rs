@@ -20,6 +20,7 @@ enum Target {
 
 /// A model, its optimizer and its fixed batch.
 pub struct Workload {
+    name: &'static str,
     model: Sequential<f32>,
     opt: Box<dyn Optimizer<f32>>,
     x: Tensor<f32>,
@@ -53,7 +54,7 @@ impl Workload {
             let labels = u.data().iter().map(|&v| (v as usize).min(9)).collect();
             Target::Classes(Indices::from_vec(labels, [n]).expect("1-D"))
         };
-        let (model, opt, x, target) = match name {
+        let (name, model, opt, x, target) = match name {
             "mlp_wide" => {
                 let model = Sequential::new()
                     .push(Dense::with_default_init(784, 512, rng))
@@ -62,7 +63,7 @@ impl Workload {
                     .push(Relu)
                     .push(Dense::with_default_init(512, 10, rng));
                 let x = Tensor::normal([128, 784], 0.0, 1.0, rng);
-                (model, adam(), x, classes(128, rng))
+                ("mlp_wide", model, adam(), x, classes(128, rng))
             }
             "mlp_deep" => {
                 let mut model = Sequential::new();
@@ -74,7 +75,7 @@ impl Workload {
                 let x = Tensor::normal([64, 256], 0.0, 1.0, rng);
                 let y = Tensor::normal([64, 10], 0.0, 1.0, rng);
                 let opt = sgd(Momentum::Classic(0.9));
-                (model, opt, x, Target::Values(y))
+                ("mlp_deep", model, opt, x, Target::Values(y))
             }
             "mlp_deep_bn_res" => {
                 let mut model = Sequential::new();
@@ -87,7 +88,7 @@ impl Workload {
                 }
                 model.add(Dense::with_default_init(256, 10, rng));
                 let x = Tensor::normal([64, 256], 0.0, 1.0, rng);
-                (model, adam(), x, classes(64, rng))
+                ("mlp_deep_bn_res", model, adam(), x, classes(64, rng))
             }
             "tiny" => {
                 let mut model = Sequential::new();
@@ -98,11 +99,12 @@ impl Workload {
                 model.add(Dense::with_default_init(16, 1, rng));
                 let x = Tensor::normal([1, 16], 0.0, 1.0, rng);
                 let y = Tensor::normal([1, 1], 0.0, 1.0, rng);
-                (model, sgd(Momentum::None), x, Target::Values(y))
+                ("tiny", model, sgd(Momentum::None), x, Target::Values(y))
             }
             other => panic!("unknown workload {other:?}; expected one of {NAMES:?}"),
         };
         Workload {
+            name,
             model,
             opt,
             x,
@@ -132,5 +134,30 @@ impl Workload {
         let mut n = 0;
         self.model.visit_params(&mut |_, p| n += p.value().numel());
         n
+    }
+
+    /// The bytes a training step must hold at its peak (f32): parameters,
+    /// their gradients, the optimizer's state, the batch, and the
+    /// activations backward needs — each dense layer's input (for `dW`),
+    /// each activation's output (tanh, ReLU) or input (batch norm), the
+    /// loss's logits — counted from the shapes (`docs/performance.md`).
+    pub fn must_hold_bytes(&self) -> usize {
+        let p = self.num_params();
+        let (state, batch, activations) = match self.name {
+            // Adam: two moments. Saved beyond the batch (784 per example):
+            // the two hidden outputs (each ReLU's output is also the next
+            // dense layer's input) and the logits; 128 examples.
+            "mlp_wide" => (2 * p, 128 * 784, 128 * (512 + 512 + 10)),
+            // Momentum buffer. 32 tanh outputs of 256 (each also the next
+            // dense input) and the output; 64 examples.
+            "mlp_deep" => (p, 64 * 256, 64 * (32 * 256 + 10)),
+            // Adam. Per block: the batch norm's input, the ReLU's output and
+            // the block's output (the next dense input and skip; the last
+            // is the head's input); the logits.
+            "mlp_deep_bn_res" => (2 * p, 64 * 256, 64 * (16 * 3 * 256 + 10)),
+            // Plain SGD: no state. 8 tanh outputs of 16 and the output.
+            _ => (0, 16, 8 * 16 + 1),
+        };
+        4 * (2 * p + state + batch + activations)
     }
 }

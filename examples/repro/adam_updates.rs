@@ -123,13 +123,14 @@ impl Module<f64> for Vector {
     }
 }
 
-/// Gradients equal to `g` exactly for a [`Vector`]: the gradient of
-/// `Σ θ_i·g_i`.
-pub fn grads_of(v: &Vector, g: &[f64]) -> Grads<f64> {
+/// One step of `opt` on `v` with gradient exactly `g` (the gradient of
+/// `Σ θ_i·g_i`, through the tape).
+pub fn step_with(opt: &mut Adam<f64>, v: &mut Vector, g: &[f64]) {
     let tape = Tape::<f64>::new();
     let c = tape.constant(Tensor::from_vec(g.to_vec(), [g.len()]).expect("length"));
     let loss = (tape.param(&v.theta) * c).sum_all();
-    tape.backward(loss)
+    let grads = tape.backward(loss);
+    opt.step(v, &grads);
 }
 
 /// Adam written out by hand, with a switch for bias correction (which
@@ -218,18 +219,34 @@ impl Stream {
     }
 }
 
-/// Per step, the largest `|Δθ|/α` over the coordinates (library Adam, f64).
-pub fn stream_max_steps(kind: Stream, coords: usize, steps: usize, seed: u64) -> Vec<f64> {
-    let mut rng = Rng::seed_from_u64(seed);
-    let lr = 1e-3;
-    let mut v = Vector {
+/// `‖t‖₂`, accumulated in f64.
+fn norm(t: &Tensor<f32>) -> f64 {
+    t.data()
+        .iter()
+        .map(|v| f64::from(*v).powi(2))
+        .sum::<f64>()
+        .sqrt()
+}
+
+/// `θ = 0` with `coords` coordinates and the library's Adam (default β, ε)
+/// at learning rate `lr`.
+fn adam_at_zero(coords: usize, lr: f64) -> (Vector, Adam<f64>) {
+    let v = Vector {
         theta: Param::new(Tensor::zeros([coords])),
     };
-    let mut opt = Adam::<f64>::new(AdamConfig {
+    let opt = Adam::new(AdamConfig {
         lr,
         ..AdamConfig::default()
     })
     .expect("valid config");
+    (v, opt)
+}
+
+/// Per step, the largest `|Δθ|/α` over the coordinates (library Adam, f64).
+pub fn stream_max_steps(kind: Stream, coords: usize, steps: usize, seed: u64) -> Vec<f64> {
+    let mut rng = Rng::seed_from_u64(seed);
+    let lr = 1e-3;
+    let (mut v, mut opt) = adam_at_zero(coords, lr);
     let mut out = Vec::with_capacity(steps);
     let growth = BETA2 / BETA1;
     let mut scale = 1.0f64;
@@ -258,8 +275,7 @@ pub fn stream_max_steps(kind: Stream, coords: usize, steps: usize, seed: u64) ->
             }
         };
         let before = v.theta.value().to_vec();
-        let grads = grads_of(&v, &g);
-        opt.step(&mut v, &grads);
+        step_with(&mut opt, &mut v, &g);
         let worst = v
             .theta
             .value()
@@ -341,14 +357,7 @@ pub fn net_run(adam: bool, cfg: &Config, data: &Digits<f32>) -> NetRun {
     let mut adam_prediction = Vec::new();
     net.visit_params(&mut |name, p| {
         if name.ends_with("weight") {
-            let norm = p
-                .value()
-                .data()
-                .iter()
-                .map(|v| f64::from(*v).powi(2))
-                .sum::<f64>()
-                .sqrt();
-            adam_prediction.push(cfg.adam_lr * (p.numel() as f64).sqrt() / norm);
+            adam_prediction.push(cfg.adam_lr * (p.numel() as f64).sqrt() / norm(p.value()));
         }
     });
     let mut first_prediction = Vec::new();
@@ -386,14 +395,7 @@ pub fn net_run(adam: bool, cfg: &Config, data: &Digits<f32>) -> NetRun {
                         })
                         .sum::<f64>()
                         .sqrt();
-                    let norm = p
-                        .value()
-                        .data()
-                        .iter()
-                        .map(|v| f64::from(*v).powi(2))
-                        .sum::<f64>()
-                        .sqrt();
-                    first_prediction.push(cfg.adam_lr * step / norm);
+                    first_prediction.push(cfg.adam_lr * step / norm(p.value()));
                 }
             });
         }
@@ -579,16 +581,8 @@ pub fn first_step_checks(coords: usize, steps: usize, seed: u64) -> (f64, f64, f
         .map(|(e, s)| 10f64.powf(*e) * s.signum())
         .collect();
     // θ = 0, so θ after the step is Δθ exactly (no cancellation).
-    let mut v = Vector {
-        theta: Param::new(Tensor::zeros([coords])),
-    };
-    let mut opt = Adam::<f64>::new(AdamConfig {
-        lr,
-        ..AdamConfig::default()
-    })
-    .expect("valid");
-    let grads = grads_of(&v, &g);
-    opt.step(&mut v, &grads);
+    let (mut v, mut opt) = adam_at_zero(coords, lr);
+    step_with(&mut opt, &mut v, &g);
     let first_err = v
         .theta
         .value()
@@ -609,8 +603,7 @@ pub fn first_step_checks(coords: usize, steps: usize, seed: u64) -> (f64, f64, f
     hand_err = hand_err.max(cmp(&theta, v.theta.value().data()));
     for _ in 1..steps {
         let g = Tensor::<f64>::normal([coords], 0.0, 1.0, &mut rng).to_vec();
-        let grads = grads_of(&v, &g);
-        opt.step(&mut v, &grads);
+        step_with(&mut opt, &mut v, &g);
         hand.step(&mut theta, &g);
         hand_err = hand_err.max(cmp(&theta, v.theta.value().data()));
     }
@@ -635,6 +628,15 @@ pub fn first_step_checks(coords: usize, steps: usize, seed: u64) -> (f64, f64, f
     let lo = big.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = big.iter().copied().fold(0.0, f64::max);
     (first_err, hand_err, raw_err, (lo, hi))
+}
+
+/// The values as a table cell: `num` each, comma-separated.
+fn nums(values: &[f64]) -> String {
+    values
+        .iter()
+        .map(|v| num(*v))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Runs all three parts.
@@ -709,47 +711,47 @@ pub fn run(cfg: &Config) -> Outcome {
             .iter()
             .enumerate()
             .all(|(t, m)| *m <= cauchy_schwarz_bound(t as i32 + 1) * (1.0 + 1e-9));
-        if *kind == Stream::Cauchy {
-            ta.report(
-                format!(
-                    "{}: max |Δθ|/α over {} coords × {} steps",
-                    kind.name(),
-                    cfg.coords,
-                    cfg.stream_steps
-                ),
-                "|Δ| ≤ α(1−β₁)/√(1−β₂) (§2.1)",
+        let what = if *kind == Stream::Growing {
+            format!(
+                "{}: max |Δθ|/α over {} steps",
+                kind.name(),
+                cfg.stream_steps
+            )
+        } else {
+            format!(
+                "{}: max |Δθ|/α over {} coords × {} steps",
+                kind.name(),
+                cfg.coords,
+                cfg.stream_steps
+            )
+        };
+        let kingma = "|Δ| ≤ α(1−β₁)/√(1−β₂) (§2.1)";
+        let measured = format!("{worst:.3}");
+        match kind {
+            Stream::Cauchy => ta.report(
+                what,
+                kingma,
                 format!("≤ {kb:.4} (fails for same-sign spikes in a row)"),
-                format!("{worst:.3}"),
-            );
-        } else if *kind == Stream::Growing {
-            ta.report(
-                format!(
-                    "{}: max |Δθ|/α over {} steps",
-                    kind.name(),
-                    cfg.stream_steps
-                ),
+                measured,
+            ),
+            Stream::Growing => ta.report(
+                what,
                 "|Δ| ⪅ α (§2.1)",
                 format!(
                     "→ C–S bound {:.3} (not random)",
                     cauchy_schwarz_bound(cfg.stream_steps as i32)
                 ),
-                format!("{worst:.3}"),
-            );
-        } else {
-            ta.check(
-                format!(
-                    "{}: max |Δθ|/α over {} coords × {} steps",
-                    kind.name(),
-                    cfg.coords,
-                    cfg.stream_steps
-                ),
-                "|Δ| ≤ α(1−β₁)/√(1−β₂) (§2.1)",
+                measured,
+            ),
+            Stream::Gaussian | Stream::Sparse => ta.check(
+                what,
+                kingma,
                 format!("≤ {kb:.4}"),
-                format!("{worst:.3}"),
+                measured,
                 format!("≤ {kb:.4}"),
                 worst <= kb,
-            );
-        }
+            ),
+        };
         ta.check(
             format!(
                 "{}: |Δθ_t|/α ≤ Cauchy–Schwarz bound at every t",
@@ -772,66 +774,21 @@ pub fn run(cfg: &Config) -> Outcome {
     let rows: Vec<usize> = (0..256).collect();
     let (x, y) = data.train_batch(&rows);
     let (lr, lambda) = (0.1, 1e-3);
-    let bar = progress(5, "E12b decay");
-    let sgd_hand = decay_run(
-        false,
-        Decay::DecoupledByHand,
-        lr,
-        lambda,
-        cfg.decay_steps,
-        &x,
-        &y,
-    );
-    bar.inc(1);
-    let sgd_pen = decay_run(
-        false,
-        Decay::PenaltyInLoss,
-        lr,
-        lambda,
-        cfg.decay_steps,
-        &x,
-        &y,
-    );
-    bar.inc(1);
-    let sgd_opt = decay_run(
-        false,
-        Decay::OptimizerL2,
-        lr,
-        lambda,
-        cfg.decay_steps,
-        &x,
-        &y,
-    );
-    bar.inc(1);
     let adam_lr = 0.01;
-    let adam_l2 = decay_run(
-        true,
-        Decay::OptimizerL2,
-        adam_lr,
-        lambda,
-        cfg.decay_steps,
-        &x,
-        &y,
-    );
-    bar.inc(1);
-    let adam_w = decay_run(
-        true,
-        Decay::OptimizerDecoupled,
-        adam_lr,
-        lambda,
-        cfg.decay_steps,
-        &x,
-        &y,
-    );
-    let adam_hand = decay_run(
-        true,
-        Decay::DecoupledByHand,
-        adam_lr,
-        lambda,
-        cfg.decay_steps,
-        &x,
-        &y,
-    );
+    let runs = [
+        (false, Decay::DecoupledByHand, lr),
+        (false, Decay::PenaltyInLoss, lr),
+        (false, Decay::OptimizerL2, lr),
+        (true, Decay::OptimizerL2, adam_lr),
+        (true, Decay::OptimizerDecoupled, adam_lr),
+        (true, Decay::DecoupledByHand, adam_lr),
+    ];
+    let bar = progress(runs.len() as u64, "E12b decay");
+    let [sgd_hand, sgd_pen, sgd_opt, adam_l2, adam_w, adam_hand] = runs.map(|(adam, decay, lr)| {
+        let run = decay_run(adam, decay, lr, lambda, cfg.decay_steps, &x, &y);
+        bar.inc(1);
+        run
+    });
     bar.finish_and_clear();
     let max_gap = |a: &[Vec<f64>], b: &[Vec<f64>]| {
         a.iter()
@@ -915,32 +872,20 @@ pub fn run(cfg: &Config) -> Outcome {
             ),
             "—",
             "—",
-            r.mean_ratio
-                .iter()
-                .map(|v| num(*v))
-                .collect::<Vec<_>>()
-                .join(", "),
+            nums(&r.mean_ratio),
         );
     }
     tc.report(
         "Adam: α√numel_l/‖θ_l‖ (every coordinate moving by α)",
         "≈α√(#params)/‖θ_l‖ (papers.md E12c)",
-        adam.adam_prediction
-            .iter()
-            .map(|v| num(*v))
-            .collect::<Vec<_>>()
-            .join(", "),
+        nums(&adam.adam_prediction),
         "—",
     );
     tc.report(
         "SGD: mean ‖g_l‖/‖θ_l‖ (same profile × lr)",
         "—",
         "—",
-        sgd.grad_ratio
-            .iter()
-            .map(|v| num(*v))
-            .collect::<Vec<_>>()
-            .join(", "),
+        nums(&sgd.grad_ratio),
     );
     let s_spread = sgd.mean_ratio[sgd.mean_ratio.len() - 1] / sgd.mean_ratio[0];
     tc.check(
@@ -969,19 +914,8 @@ pub fn run(cfg: &Config) -> Outcome {
     tc.check(
         "Adam first step: ‖Δθ_l‖/‖θ_l‖ vs α‖|g|/(|g|+ε)‖/‖θ_l‖ (f32)",
         "every coordinate moves by ≈α",
-        adam.first_prediction
-            .iter()
-            .map(|v| num(*v))
-            .collect::<Vec<_>>()
-            .join(", "),
-        format!(
-            "{} (max rel. err {first_err:.1e})",
-            adam.first_ratio
-                .iter()
-                .map(|v| num(*v))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        nums(&adam.first_prediction),
+        format!("{} (max rel. err {first_err:.1e})", nums(&adam.first_ratio)),
         format!("within {ADAM_FIRST_TOL:e} rel."),
         first_err <= ADAM_FIRST_TOL,
     );

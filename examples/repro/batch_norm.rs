@@ -18,7 +18,7 @@ use gradflow::optim::{Optimizer, Sgd, SgdConfig};
 use gradflow::prelude::*;
 
 use crate::common::table::num;
-use crate::common::{Digits, OutDir, Table, accuracy, permutation, progress};
+use crate::common::{Digits, OutDir, Table, accuracy, median, permutation, progress};
 
 /// Yang et al.'s large-batch rate: squared gradient norm ×π/(π−1) per
 /// BN → ReLU layer toward the input.
@@ -136,19 +136,6 @@ pub struct Outcome {
     pub tables: Vec<Table>,
 }
 
-pub(crate) fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
-}
-
 /// The `p`-th percentile (linear interpolation, numpy's default).
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     let pos = p / 100.0 * (sorted.len() - 1) as f64;
@@ -247,22 +234,17 @@ fn train(cfg: &Config, data: &Digits<f32>, bn: bool, seed: u64) -> TrainRun {
         opt_head.step(&mut head, &grads);
     }
     evaluate(cfg.steps, &mut body, &mut head);
-    let drift = median(
-        per_unit
-            .iter()
-            .map(|track| {
-                (0..3)
-                    .map(|j| {
-                        let (lo, hi) = track.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
-                            (lo.min(p[j]), hi.max(p[j]))
-                        });
-                        hi - lo
-                    })
-                    .sum::<f64>()
-                    / 3.0
+    let drift = median(per_unit.iter().map(|track| {
+        (0..3)
+            .map(|j| {
+                let (lo, hi) = track.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
+                    (lo.min(p[j]), hi.max(p[j]))
+                });
+                hi - lo
             })
-            .collect(),
-    );
+            .sum::<f64>()
+            / 3.0
+    }));
     TrainRun {
         accuracy: accuracy_curve,
         percentiles,
@@ -335,25 +317,19 @@ fn init_profile(cfg: &Config, bn: bool) -> InitProfile {
     let ratio = |sq: &[f64], l: usize| sq[l - 2] / sq[l - 1];
     InitProfile {
         ratios: (2..=l_max)
-            .map(|l| {
-                (
-                    l as f64,
-                    median(runs.iter().map(|r| ratio(&r.0, l)).collect()),
-                )
-            })
+            .map(|l| (l as f64, median(runs.iter().map(|r| ratio(&r.0, l)))))
             .collect(),
         profile: (1..=l_max)
             .map(|l| {
                 (
                     l as f64,
-                    median(runs.iter().map(|r| r.0[l - 1] / r.0[l_max - 1]).collect()),
+                    median(runs.iter().map(|r| r.0[l - 1] / r.0[l_max - 1])),
                 )
             })
             .collect(),
         median_ratio: median(
             runs.iter()
-                .flat_map(|r| interior(l_max).map(|l| ratio(&r.0, l)))
-                .collect(),
+                .flat_map(|r| interior(l_max).map(|l| ratio(&r.0, l))),
         ),
         record: runs.into_iter().next().expect("seeds ≥ 1").1,
     }
@@ -372,8 +348,7 @@ pub fn run(cfg: &Config) -> Outcome {
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let med =
-        |runs: &[TrainRun], f: &dyn Fn(&TrainRun) -> f64| median(runs.iter().map(f).collect());
+    let med = |runs: &[TrainRun], f: &dyn Fn(&TrainRun) -> f64| median(runs.iter().map(f));
     let acc_at_compare = (
         med(&plain_runs, &|r| acc_at(r, COMPARE_STEP)),
         med(&bn_runs, &|r| acc_at(r, COMPARE_STEP)),

@@ -18,7 +18,7 @@ use gradflow::optim::{
 use gradflow::plot::LineChart;
 use gradflow::prelude::*;
 
-use crate::common::{Digits, OutDir, Table, accuracy, permutation, progress};
+use crate::common::{Digits, OutDir, Table, accuracy, median, permutation, progress};
 
 /// The target: median test accuracy over the seeds (5 in the documented
 /// run) must reach this.
@@ -272,20 +272,6 @@ fn train_seed(cfg: &Config, seed: u64, data: &Digits<f32>, label: &str) -> SeedR
         report_data,
         history: monitor.history().to_vec(),
         seconds: start.elapsed().as_secs_f64(),
-    }
-}
-
-/// The median of `v` (mean of the two middle values for an even count).
-pub fn median(v: &[f64]) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let n = s.len();
-    if n == 0 {
-        f64::NAN
-    } else if n % 2 == 1 {
-        s[n / 2]
-    } else {
-        (s[n / 2 - 1] + s[n / 2]) / 2.0
     }
 }
 

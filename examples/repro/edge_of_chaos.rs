@@ -17,8 +17,9 @@ use gradflow::nn::{Dense, Init, Layer, Module};
 use gradflow::optim::{Optimizer, Sgd, SgdConfig};
 use gradflow::prelude::*;
 
+use crate::common::stack::{visit_dense, visit_dense_mut};
 use crate::common::table::num;
-use crate::common::{Digits, OutDir, Table, accuracy, permutation, progress};
+use crate::common::{Digits, OutDir, Table, accuracy, median, permutation, progress};
 
 /// The bias variance of every run (Schoenholz et al.'s figures use 0.05).
 pub const SIGMA_B2: f64 = 0.05;
@@ -94,59 +95,7 @@ impl Config {
 
 /// Mean-field theory for `φ = tanh`, by quadrature.
 pub mod theory {
-    /// `E[f(z)]`, `z ~ N(0, 1)`, by composite Simpson on [-10, 10] (4000
-    /// intervals; the tails beyond carry < 1e-22 of the mass).
-    pub fn gauss(f: impl Fn(f64) -> f64) -> f64 {
-        const N: usize = 4000;
-        const A: f64 = 10.0;
-        let h = 2.0 * A / N as f64;
-        let mut s = 0.0;
-        for i in 0..=N {
-            let z = -A + i as f64 * h;
-            let w = if i == 0 || i == N {
-                1.0
-            } else if i % 2 == 1 {
-                4.0
-            } else {
-                2.0
-            };
-            s += w * f(z) * (-0.5 * z * z).exp();
-        }
-        s * h / 3.0 / (2.0 * std::f64::consts::PI).sqrt()
-    }
-
-    /// `E[f(z₁, z₂)]` for independent standard normals, Simpson × Simpson
-    /// on [-8, 8]² (400 × 400 intervals).
-    pub fn gauss2(f: impl Fn(f64, f64) -> f64) -> f64 {
-        const N: usize = 400;
-        const A: f64 = 8.0;
-        let h = 2.0 * A / N as f64;
-        let nodes: Vec<(f64, f64)> = (0..=N)
-            .map(|i| {
-                let z = -A + i as f64 * h;
-                let w = if i == 0 || i == N {
-                    1.0
-                } else if i % 2 == 1 {
-                    4.0
-                } else {
-                    2.0
-                };
-                (
-                    z,
-                    w * h / 3.0 * (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt(),
-                )
-            })
-            .collect();
-        let mut s = 0.0;
-        for &(z1, w1) in &nodes {
-            let mut row = 0.0;
-            for &(z2, w2) in &nodes {
-                row += w2 * f(z1, z2);
-            }
-            s += w1 * row;
-        }
-        s
-    }
+    use crate::common::quadrature::{gaussian_mean, gaussian_mean_2d};
 
     fn sech2(x: f64) -> f64 {
         let c = x.cosh();
@@ -155,7 +104,7 @@ pub mod theory {
 
     /// The length map `q ↦ σ_w² E[tanh(√q z)²] + σ_b²`.
     pub fn length_map(q: f64, sw2: f64, sb2: f64) -> f64 {
-        sw2 * gauss(|z| (q.sqrt() * z).tanh().powi(2)) + sb2
+        sw2 * gaussian_mean(q, |x| x.tanh().powi(2)) + sb2
     }
 
     /// The fixed point `q*` of the length map (iterated from q = 1; the map
@@ -176,7 +125,7 @@ pub mod theory {
     /// gradient grows per layer toward the input.
     pub fn chi1(sw2: f64, sb2: f64) -> f64 {
         let q = q_star(sw2, sb2);
-        sw2 * gauss(|z| sech2(q.sqrt() * z).powi(2))
+        sw2 * gaussian_mean(q, |x| sech2(x).powi(2))
     }
 
     /// The critical `σ_w²` (χ₁ = 1), by bisection on [1, 4].
@@ -198,7 +147,8 @@ pub mod theory {
     pub fn correlation_map(c: f64, q: f64, sw2: f64, sb2: f64) -> f64 {
         let s = q.sqrt();
         let r = (1.0 - c * c).max(0.0).sqrt();
-        (sw2 * gauss2(|z1, z2| (s * z1).tanh() * (s * (c * z1 + r * z2)).tanh()) + sb2) / q
+        (sw2 * gaussian_mean_2d(|z1, z2| (s * z1).tanh() * (s * (c * z1 + r * z2)).tanh()) + sb2)
+            / q
     }
 
     /// The stable fixed point `c*` of the correlation map: 1 in the
@@ -233,7 +183,7 @@ pub mod theory {
             let c = c_star(sw2, sb2);
             let s = q.sqrt();
             let r = (1.0 - c * c).max(0.0).sqrt();
-            sw2 * gauss2(|z1, z2| sech2(s * z1) * sech2(s * (c * z1 + r * z2)))
+            sw2 * gaussian_mean_2d(|z1, z2| sech2(s * z1) * sech2(s * (c * z1 + r * z2)))
         };
         if slope >= 1.0 {
             f64::INFINITY
@@ -287,15 +237,11 @@ impl TanhNet {
 
 impl Module<f32> for TanhNet {
     fn visit_params(&self, f: &mut dyn FnMut(&str, &Param<f32>)) {
-        for (i, l) in self.layers.iter().enumerate() {
-            l.visit_params(&mut |n, p| f(&format!("{}.{n}", 2 * i), p));
-        }
+        visit_dense(&self.layers, f);
     }
 
     fn visit_params_mut(&mut self, f: &mut dyn FnMut(&str, &mut Param<f32>)) {
-        for (i, l) in self.layers.iter_mut().enumerate() {
-            l.visit_params_mut(&mut |n, p| f(&format!("{}.{n}", 2 * i), p));
-        }
+        visit_dense_mut(&mut self.layers, f);
     }
 
     fn describe(&self) -> String {
@@ -374,19 +320,6 @@ pub struct Outcome {
     pub tables: Vec<Table>,
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
-}
-
 /// One network at init: `(‖∂C/∂h_l‖² for l = 1..=L, q_l, monitor record)`.
 /// The loss is linear, `C = Σ h_L ⊙ V / B` with a fixed Gaussian `V`, so
 /// `∂C/∂h_L` is a random direction per example and the backward pass
@@ -426,35 +359,25 @@ fn sweep(cfg: &Config, sw2: f64) -> Sweep {
     let l_max = cfg.depth;
     let ratio = |sq: &[f64], l: usize| sq[l - 2] / sq[l - 1];
     let ratio_profile = (2..=l_max)
-        .map(|l| {
-            (
-                l as f64,
-                median(runs.iter().map(|r| ratio(&r.0, l)).collect()),
-            )
-        })
+        .map(|l| (l as f64, median(runs.iter().map(|r| ratio(&r.0, l)))))
         .collect();
     let grad_profile = (1..=l_max)
         .map(|l| {
             (
                 l as f64,
-                median(runs.iter().map(|r| r.0[l - 1] / r.0[l_max - 1]).collect()),
+                median(runs.iter().map(|r| r.0[l - 1] / r.0[l_max - 1])),
             )
         })
         .collect();
     let q_profile = (1..=l_max)
-        .map(|l| (l as f64, median(runs.iter().map(|r| r.1[l - 1]).collect())))
+        .map(|l| (l as f64, median(runs.iter().map(|r| r.1[l - 1]))))
         .collect();
     let window = 10..=40.min(l_max);
     let median_ratio = median(
         runs.iter()
-            .flat_map(|r| window.clone().map(|l| ratio(&r.0, l)))
-            .collect(),
+            .flat_map(|r| window.clone().map(|l| ratio(&r.0, l))),
     );
-    let median_q = median(
-        runs.iter()
-            .flat_map(|r| window.clone().map(|l| r.1[l - 1]))
-            .collect(),
-    );
+    let median_q = median(runs.iter().flat_map(|r| window.clone().map(|l| r.1[l - 1])));
     Sweep {
         sw2,
         q_star,

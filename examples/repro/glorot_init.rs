@@ -24,8 +24,11 @@ use gradflow::optim::{Optimizer, Sgd, SgdConfig};
 use gradflow::prelude::*;
 use gradflow::{Indices, Tensor};
 
+use crate::common::linalg::mean_singular_value;
+use crate::common::quadrature::{gaussian_mean, gaussian_mean_with};
+use crate::common::stack::{visit_dense, visit_dense_mut};
 use crate::common::table::num;
-use crate::common::{Digits, OutDir, Table, permutation};
+use crate::common::{Digits, OutDir, Table, median, permutation};
 
 // ---------------------------------------------------------------------
 // Pass criteria (calibrated once against the theory, then frozen).
@@ -116,26 +119,6 @@ impl Act {
     }
 }
 
-/// `E[g(√q·z)]`, `z ~ N(0,1)`: trapezoid rule on `z ∈ [−12, 12]` with
-/// 24 001 points (error ≲ 1e-8 even for softsign's kink at 0).
-pub fn gauss_mean(q: f64, g: impl Fn(f64) -> f64) -> f64 {
-    gauss_mean_n(q, 24_000, g)
-}
-
-/// [`gauss_mean`] with `n` trapezoid intervals.
-pub fn gauss_mean_n(q: f64, n: usize, g: impl Fn(f64) -> f64) -> f64 {
-    const Z: f64 = 12.0;
-    let h = 2.0 * Z / n as f64;
-    let sq = q.max(0.0).sqrt();
-    let mut s = 0.0;
-    for i in 0..=n {
-        let z = -Z + i as f64 * h;
-        let w = if i == 0 || i == n { 0.5 } else { 1.0 };
-        s += w * (-0.5 * z * z).exp() * g(sq * z);
-    }
-    s * h / (2.0 * std::f64::consts::PI).sqrt()
-}
-
 /// The mean-field recursion with the same `σ_w² = n·Var[W]` at every layer
 /// and input second moment 1 (papers.md §1.1's assumptions): `q_l` and
 /// `χ_l = σ_w² E[f'(√q_l z)²]`, `l = 1..=depth`.
@@ -144,8 +127,8 @@ pub fn mean_field_table(act: Act, sigma_w2: f64, depth: usize) -> (Vec<f64>, Vec
     let mut ql = sigma_w2;
     for _ in 0..depth {
         q.push(ql);
-        chi.push(sigma_w2 * gauss_mean(ql, |x| act.df(x).powi(2)));
-        ql = sigma_w2 * gauss_mean(ql, |x| act.f(x).powi(2));
+        chi.push(sigma_w2 * gaussian_mean(ql, |x| act.df(x).powi(2)));
+        ql = sigma_w2 * gaussian_mean(ql, |x| act.f(x).powi(2));
     }
     (q, chi)
 }
@@ -196,133 +179,6 @@ pub fn papers_md_table() -> Vec<PapersMdRow> {
 }
 
 // ---------------------------------------------------------------------
-// Eigenvalues of a symmetric matrix (Householder tridiagonalization, then
-// implicit QL), for the singular values of the layer Jacobians.
-
-/// All eigenvalues of the symmetric `n×n` row-major matrix `a`.
-pub fn sym_eigenvalues(mut a: Vec<f64>, n: usize) -> Vec<f64> {
-    assert_eq!(a.len(), n * n);
-    let mut d = vec![0.0; n];
-    let mut e = vec![0.0; n];
-    for k in 0..n.saturating_sub(2) {
-        let m = n - k - 1; // length of the column below the diagonal
-        let mut v: Vec<f64> = (0..m).map(|i| a[(k + 1 + i) * n + k]).collect();
-        let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
-        d[k] = a[k * n + k];
-        if norm == 0.0 {
-            e[k] = 0.0;
-            continue;
-        }
-        let alpha = if v[0] > 0.0 { -norm } else { norm };
-        e[k] = alpha;
-        v[0] -= alpha;
-        let vn = v.iter().map(|x| x * x).sum::<f64>().sqrt();
-        v.iter_mut().for_each(|x| *x /= vn);
-        // p = A_sub v, K = vᵀp, q = p − K v; A_sub −= 2(v qᵀ + q vᵀ).
-        let off = k + 1;
-        let p: Vec<f64> = (0..m)
-            .map(|i| {
-                let row = &a[(off + i) * n + off..(off + i) * n + n];
-                row.iter().zip(&v).map(|(x, y)| x * y).sum()
-            })
-            .collect();
-        let kk: f64 = p.iter().zip(&v).map(|(x, y)| x * y).sum();
-        let q: Vec<f64> = p.iter().zip(&v).map(|(pi, vi)| pi - kk * vi).collect();
-        for i in 0..m {
-            let row = &mut a[(off + i) * n + off..(off + i) * n + n];
-            let (vi, qi) = (v[i], q[i]);
-            for j in 0..m {
-                row[j] -= 2.0 * (vi * q[j] + qi * v[j]);
-            }
-        }
-    }
-    if n >= 2 {
-        d[n - 2] = a[(n - 2) * n + n - 2];
-        e[n - 2] = a[(n - 1) * n + n - 2];
-    }
-    if n >= 1 {
-        d[n - 1] = a[(n - 1) * n + n - 1];
-        e[n - 1] = 0.0;
-    }
-    // Implicit QL with Wilkinson-type shifts (Numerical Recipes' tqli).
-    for l in 0..n {
-        let mut iter = 0;
-        loop {
-            let mut m = l;
-            while m + 1 < n {
-                let dd = d[m].abs() + d[m + 1].abs();
-                if e[m].abs() <= f64::EPSILON * dd {
-                    break;
-                }
-                m += 1;
-            }
-            if m == l {
-                break;
-            }
-            iter += 1;
-            assert!(iter < 100, "sym_eigenvalues: QL did not converge");
-            let mut g = (d[l + 1] - d[l]) / (2.0 * e[l]);
-            let mut r = g.hypot(1.0);
-            g = d[m] - d[l] + e[l] / (g + r.copysign(g));
-            let (mut s, mut c, mut p) = (1.0, 1.0, 0.0);
-            let mut i = m;
-            let mut deflated = false;
-            while i > l {
-                i -= 1;
-                let f = s * e[i];
-                let b = c * e[i];
-                r = f.hypot(g);
-                e[i + 1] = r;
-                if r == 0.0 {
-                    d[i + 1] -= p;
-                    e[m] = 0.0;
-                    deflated = true;
-                    break;
-                }
-                s = f / r;
-                c = g / r;
-                g = d[i + 1] - p;
-                r = (d[i] - g) * s + 2.0 * c * b;
-                p = s * r;
-                d[i + 1] = g + p;
-                g = c * r - b;
-            }
-            if deflated {
-                continue;
-            }
-            d[l] -= p;
-            e[l] = g;
-            e[m] = 0.0;
-        }
-    }
-    d
-}
-
-/// Mean singular value of the `rows×cols` row-major matrix `m`, from the
-/// eigenvalues of `mᵀm`.
-pub fn mean_singular_value(m: &[f64], rows: usize, cols: usize) -> f64 {
-    let mut g = vec![0.0; cols * cols];
-    for r in 0..rows {
-        let row = &m[r * cols..(r + 1) * cols];
-        for i in 0..cols {
-            let ri = row[i];
-            if ri == 0.0 {
-                continue;
-            }
-            let gi = &mut g[i * cols..(i + 1) * cols];
-            for j in 0..cols {
-                gi[j] += ri * row[j];
-            }
-        }
-    }
-    let eig = sym_eigenvalues(g, cols);
-    let k = rows.min(cols);
-    let mut s: Vec<f64> = eig.iter().map(|&l| l.max(0.0).sqrt()).collect();
-    s.sort_by(|a, b| b.total_cmp(a));
-    s[..k].iter().sum::<f64>() / k as f64
-}
-
-// ---------------------------------------------------------------------
 // The network.
 
 /// Glorot's two initializations.
@@ -369,15 +225,11 @@ pub struct Mlp {
 
 impl Module<f32> for Mlp {
     fn visit_params(&self, f: &mut dyn FnMut(&str, &Param<f32>)) {
-        for (i, d) in self.dense.iter().enumerate() {
-            d.visit_params(&mut |name, p| f(&format!("{}.{name}", 2 * i), p));
-        }
+        visit_dense(&self.dense, f);
     }
 
     fn visit_params_mut(&mut self, f: &mut dyn FnMut(&str, &mut Param<f32>)) {
-        for (i, d) in self.dense.iter_mut().enumerate() {
-            d.visit_params_mut(&mut |name, p| f(&format!("{}.{name}", 2 * i), p));
-        }
+        visit_dense_mut(&mut self.dense, f);
     }
 
     fn describe(&self) -> String {
@@ -432,19 +284,6 @@ impl Mlp {
             .iter()
             .map(|&v| f64::from(v))
             .collect()
-    }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
     }
 }
 
@@ -677,7 +516,7 @@ fn e1_seed(
                 .map(|e| {
                     let row = &d[e * fan_in..(e + 1) * fan_in];
                     let qe = row.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / fan_in as f64;
-                    gauss_mean_n(qe, 1600, |z| act.df(z).powi(2))
+                    gaussian_mean_with(qe, 1600, |z| act.df(z).powi(2))
                 })
                 .sum::<f64>()
                 / batch as f64;
@@ -687,7 +526,7 @@ fn e1_seed(
     let chi_pooled: Vec<f64> = (0..cfg.depth - 1)
         .map(|l| {
             let (fan_in, fan_out) = (widths[l + 1], widths[l + 2]);
-            gauss_mean(q[l], |z| act.df(z).powi(2)) * fan_out as f64 * init.var(fan_in, fan_out)
+            gaussian_mean(q[l], |z| act.df(z).powi(2)) * fan_out as f64 * init.var(fan_in, fan_out)
         })
         .collect();
     let (mut w_sv, mut j_sv, mut j_sv_pred) = (Vec::new(), Vec::new(), Vec::new());
@@ -709,7 +548,7 @@ fn e1_seed(
                 acc += mean_singular_value(&j, n, n);
             }
             j_sv.push(acc / cfg.jacobian_examples as f64);
-            let chi = n as f64 * init.var(n, n) * gauss_mean(q[l], |z| act.df(z).powi(2));
+            let chi = n as f64 * init.var(n, n) * gaussian_mean(q[l], |z| act.df(z).powi(2));
             j_sv_pred.push(quarter * chi.sqrt());
         }
     }
@@ -754,20 +593,14 @@ fn e1(cfg: &Config, digits: &Digits<f32>) -> Vec<InitResult> {
         let med = |f: &dyn Fn(&SeedE1) -> &Vec<f64>| -> Vec<f64> {
             let len = f(&seeds[0]).len();
             (0..len)
-                .map(|i| median(seeds.iter().map(|s| f(s)[i]).collect()))
+                .map(|i| median(seeds.iter().map(|s| f(s)[i])))
                 .collect()
         };
-        let top_bottom = median(
-            seeds
-                .iter()
-                .map(|s| s.ds_rms[0] / s.ds_rms[cfg.depth - 1])
-                .collect(),
-        );
+        let top_bottom = median(seeds.iter().map(|s| s.ds_rms[0] / s.ds_rms[cfg.depth - 1]));
         let top_bottom_pred = median(
             seeds
                 .iter()
-                .map(|s| s.chi_pred.iter().product::<f64>().sqrt())
-                .collect(),
+                .map(|s| s.chi_pred.iter().product::<f64>().sqrt()),
         );
         out.push(InitResult {
             act,
@@ -1019,7 +852,7 @@ fn judge(cfg: &Config, init: &[InitResult], train: &[TrainResult]) -> Vec<Table>
             continue;
         };
         let pred = 8.0 / (3.0 * std::f64::consts::PI) * f64::sqrt(sigma2);
-        let w = median(r.w_sv.clone());
+        let w = median(&r.w_sv);
         let rel = w / pred - 1.0;
         t.check(
             format!(
@@ -1033,12 +866,12 @@ fn judge(cfg: &Config, init: &[InitResult], train: &[TrainResult]) -> Vec<Table>
             format!("within ±{:.0}%", 100.0 * SV_TOLERANCE),
             rel.abs() <= SV_TOLERANCE,
         );
-        let j = median(r.j_sv.clone());
+        let j = median(&r.j_sv);
         let target = if i == InitKind::Standard { 0.5 } else { 0.8 };
         t.check(
             format!("tanh {}: mean singular value of ∂h_l/∂h_(l−1)", i.name()),
             format!("{paper} (§4.2)"),
-            format!("{} ((8/3π)√χ, approx.)", num(median(r.j_sv_pred.clone()))),
+            format!("{} ((8/3π)√χ, approx.)", num(median(&r.j_sv_pred))),
             format!("{} (per layer {})", num(j), list(&r.j_sv)),
             format!("|· − {target}| ≤ {JACOBIAN_SV_TOLERANCE}"),
             (j - target).abs() <= JACOBIAN_SV_TOLERANCE,

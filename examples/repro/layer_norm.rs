@@ -16,7 +16,7 @@ use gradflow::optim::{Adam, AdamConfig, Optimizer};
 use gradflow::prelude::*;
 
 use crate::common::table::num;
-use crate::common::{Digits, OutDir, Table, accuracy, permutation, progress};
+use crate::common::{Digits, OutDir, Table, accuracy, median, permutation, progress};
 
 /// Pass (a): an invariant output moves by at most this (max abs, f64).
 pub const INVARIANT_TOL: f64 = 1e-10;
@@ -232,19 +232,6 @@ pub struct Outcome {
     pub tables: Vec<Table>,
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
-}
-
 fn mlp(variant: &str, width: usize, rng: &mut Rng) -> Sequential<f32> {
     let mut net = Sequential::new();
     let mut inputs = 64;
@@ -365,7 +352,7 @@ pub fn run(cfg: &Config) -> Outcome {
             }
         }
         let [e_big, e_small] = end;
-        finals.push((variant, median(e_big), median(e_small)));
+        finals.push((variant, median(&e_big), median(&e_small)));
     }
     bar.finish_and_clear();
 

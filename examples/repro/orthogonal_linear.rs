@@ -16,6 +16,7 @@ use gradflow::nn::{Dense, Init, Layer, Sequential};
 use gradflow::optim::{Optimizer, Sgd, SgdConfig};
 use gradflow::prelude::*;
 
+use crate::common::linalg::singular_values;
 use crate::common::table::num;
 use crate::common::{Digits, OutDir, Table, progress};
 
@@ -182,63 +183,6 @@ pub struct Outcome {
 
 // ---------------------------------------------------------------- (a)
 
-/// Singular values of a square or tall matrix `[m, n]` (m ≥ n), by
-/// one-sided Jacobi (Hestenes) in f64: accurate in relative terms even for
-/// tiny singular values. Sorted descending.
-pub fn singular_values(a: &Tensor<f64>) -> Vec<f64> {
-    let (m, n) = (a.shape()[0], a.shape()[1]);
-    assert!(m >= n, "singular_values: need rows >= cols");
-    // Column-major copy: cols[j] is column j.
-    let mut cols: Vec<Vec<f64>> = (0..n)
-        .map(|j| (0..m).map(|i| a.data()[i * n + j]).collect())
-        .collect();
-    for _sweep in 0..60 {
-        let mut rotated = false;
-        for p in 0..n {
-            for q in p + 1..n {
-                let (alpha, beta, gamma) = {
-                    let (cp, cq) = (&cols[p], &cols[q]);
-                    let mut al = 0.0;
-                    let mut be = 0.0;
-                    let mut ga = 0.0;
-                    for i in 0..m {
-                        al += cp[i] * cp[i];
-                        be += cq[i] * cq[i];
-                        ga += cp[i] * cq[i];
-                    }
-                    (al, be, ga)
-                };
-                if gamma.abs() <= 1e-15 * (alpha * beta).sqrt() || gamma == 0.0 {
-                    continue;
-                }
-                rotated = true;
-                let zeta = (beta - alpha) / (2.0 * gamma);
-                let t = zeta.signum() / (zeta.abs() + (1.0 + zeta * zeta).sqrt());
-                let t = if zeta == 0.0 { 1.0 } else { t };
-                let c = 1.0 / (1.0 + t * t).sqrt();
-                let s = c * t;
-                let (lo, hi) = cols.split_at_mut(q);
-                let (cp, cq) = (&mut lo[p], &mut hi[0]);
-                for i in 0..m {
-                    let x = cp[i];
-                    let y = cq[i];
-                    cp[i] = c * x - s * y;
-                    cq[i] = s * x + c * y;
-                }
-            }
-        }
-        if !rotated {
-            break;
-        }
-    }
-    let mut sv: Vec<f64> = cols
-        .iter()
-        .map(|c| c.iter().map(|v| v * v).sum::<f64>().sqrt())
-        .collect();
-    sv.sort_by(|a, b| b.total_cmp(a));
-    sv
-}
-
 /// Product of `factors` random `n×n` matrices drawn from `init`.
 pub fn product(init: Init, n: usize, factors: usize, rng: &mut Rng) -> Tensor<f64> {
     let mut p = init.tensor::<f64, _>(&[n, n], rng);
@@ -275,19 +219,15 @@ fn spectrum(cfg: &Config, factors: usize, rng: &mut Rng) -> Spectrum {
     let mut first = Vec::new();
     let mut ortho_dev: f64 = 0.0;
     for d in 0..cfg.draws {
-        let sv = singular_values(&product(gauss, cfg.n, factors, rng));
+        let sv = singular_values(product(gauss, cfg.n, factors, rng).data(), cfg.n, cfg.n);
         s4 += sv.iter().map(|s| s.powi(4)).sum::<f64>();
         small += sv.iter().filter(|&&s| s < 0.1).count();
         maxes.push(sv[0] * sv[0]);
         if d == 0 {
             first = sv;
         }
-        let so = singular_values(&product(
-            Init::Orthogonal { gain: 1.0 },
-            cfg.n,
-            factors,
-            rng,
-        ));
+        let orthogonal = product(Init::Orthogonal { gain: 1.0 }, cfg.n, factors, rng);
+        let so = singular_values(orthogonal.data(), cfg.n, cfg.n);
         ortho_dev = so.iter().fold(ortho_dev, |m, s| m.max((s - 1.0).abs()));
     }
     let total = (cfg.draws * cfg.n) as f64;
@@ -695,6 +635,22 @@ fn table_c(cfg: &Config, runs: &[DepthRun]) -> Table {
 }
 
 // ---------------------------------------------------------------- figures
+
+/// Part (c)'s training curves as CSV: `init,depth,seed,step,train_mse`.
+pub fn curves_csv(outcome: &Outcome) -> String {
+    let mut csv = String::from("init,depth,seed,step,train_mse\n");
+    for r in &outcome.runs {
+        let init = if r.orthogonal {
+            "orthogonal"
+        } else {
+            "gaussian"
+        };
+        for (step, loss) in &r.curve {
+            csv += &format!("{init},{},{},{step},{loss}\n", r.depth, r.seed);
+        }
+    }
+    csv
+}
 
 /// Writes the figures: (b) learning curves (SVG + PNG, headline), (a)
 /// spectra, (c) training curves and the init gradient profile.

@@ -13,7 +13,7 @@ use gradflow::optim::{Momentum, Optimizer, Sgd, SgdConfig};
 use gradflow::prelude::*;
 
 use crate::common::table::num;
-use crate::common::{Digits, OutDir, Table, accuracy, permutation, progress};
+use crate::common::{Digits, OutDir, Table, accuracy, median, permutation, progress};
 
 /// E4 pass criterion: He-30's final train loss must be below this.
 pub const HE_DEEPEST_MAX_LOSS: f64 = 0.3;
@@ -443,19 +443,8 @@ fn init_ratios(cfg: &Config, data: &Digits<f32>, depth: usize, scheme: Scheme) -
         measured_mean: ratio_sum / cfg.init_seeds as f64,
         log_profile,
         predicted_profile,
-        grad_ratio: median(&mut grad_ratios),
+        grad_ratio: median(&grad_ratios),
         grad_predicted,
-    }
-}
-
-/// Median (sorts in place).
-pub fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
     }
 }
 
@@ -664,18 +653,18 @@ fn e4_table(cfg: &Config, ratios: &[InitRatios], runs: &[Run]) -> Table {
     let deepest = cfg.depths.iter().copied().max().unwrap_or(0);
     for &depth in &cfg.depths {
         for scheme in [Scheme::He, Scheme::Xavier] {
-            let mut losses: Vec<f64> = runs
+            let losses: Vec<f64> = runs
                 .iter()
                 .filter(|r| r.depth == depth && r.scheme == scheme)
                 .map(|r| r.final_loss)
                 .collect();
-            let mut accs: Vec<f64> = runs
+            let accs: Vec<f64> = runs
                 .iter()
                 .filter(|r| r.depth == depth && r.scheme == scheme)
                 .map(|r| r.final_acc)
                 .collect();
-            let loss = median(&mut losses);
-            let acc = median(&mut accs);
+            let loss = median(&losses);
+            let acc = median(&accs);
             let what = format!("{}-{depth}: final train loss (acc)", scheme.name());
             let measured = format!("{} ({:.1}%)", num(loss), 100.0 * acc);
             let paper = match (scheme, depth >= 30, depth >= 22) {
@@ -758,6 +747,17 @@ fn e5_table(hanin: &[Hanin]) -> Table {
 }
 
 // ---------------------------------------------------------------- figures
+
+/// The training curves as CSV: `init,depth,seed,step,train_loss`.
+pub fn curves_csv(outcome: &Outcome) -> String {
+    let mut csv = String::from("init,depth,seed,step,train_loss\n");
+    for r in &outcome.runs {
+        for (step, loss) in &r.curve {
+            csv += &format!("{},{},{},{step},{loss}\n", r.scheme.name(), r.depth, r.seed);
+        }
+    }
+    csv
+}
 
 /// Writes the figures: training curves (SVG + PNG), forward profile at init,
 /// activation-gradient profile at init, Hanin variance growth.

@@ -18,7 +18,7 @@ use gradflow::plot::LineChart;
 use gradflow::prelude::*;
 
 use crate::common::table::num;
-use crate::common::{Digits, OutDir, Table, permutation, progress};
+use crate::common::{Digits, OutDir, Table, median, permutation, progress};
 
 /// Width of every residual stream and hidden layer.
 pub const WIDTH: usize = 64;
@@ -218,18 +218,6 @@ impl InitCell {
 
 fn mean(x: &[f64]) -> f64 {
     x.iter().sum::<f64>() / x.len() as f64
-}
-
-/// The median of `x` (not empty).
-pub fn median(x: &[f64]) -> f64 {
-    let mut v = x.to_vec();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
 }
 
 fn row_sq_norms(t: &Tensor<f64>) -> Vec<f64> {

@@ -19,8 +19,9 @@ use gradflow::optim::{NonFinite, clip_global_norm};
 use gradflow::plot::LineChart;
 use gradflow::prelude::*;
 
+use crate::common::linalg::spectral_norm;
 use crate::common::table::num;
-use crate::common::{OutDir, Table, progress};
+use crate::common::{OutDir, Table, median, progress};
 
 /// Sequence length of the single unit (Pascanu's T = 50).
 pub const T_UNIT: usize = 50;
@@ -307,33 +308,6 @@ impl Act {
     }
 }
 
-/// The largest singular value of a square row-major `n×n` matrix, by power
-/// iteration on `AᵀA` (f64, to convergence).
-pub fn spectral_norm(a: &[f64], n: usize) -> f64 {
-    let mut v = vec![1.0 / (n as f64).sqrt(); n];
-    let mut sigma = 0.0;
-    for _ in 0..10_000 {
-        let av: Vec<f64> = (0..n)
-            .map(|i| (0..n).map(|j| a[i * n + j] * v[j]).sum())
-            .collect();
-        let mut atav: Vec<f64> = (0..n)
-            .map(|j| (0..n).map(|i| a[i * n + j] * av[i]).sum())
-            .collect();
-        let norm = atav.iter().map(|x| x * x).sum::<f64>().sqrt();
-        if norm == 0.0 {
-            return 0.0;
-        }
-        atav.iter_mut().for_each(|x| *x /= norm);
-        let next = norm.sqrt();
-        v = atav;
-        if (next - sigma).abs() <= 1e-15 * next {
-            return next;
-        }
-        sigma = next;
-    }
-    sigma
-}
-
 /// ‖∂x_T/∂x_0‖₂ for T = 1..=horizon of one random RNN with
 /// `‖W_rec‖₂ = lambda`.
 pub fn rnn_jacobian_norms(
@@ -464,17 +438,6 @@ pub struct Outcome {
     pub tables: Vec<Table>,
 }
 
-fn median(x: &[f64]) -> f64 {
-    let mut v = x.to_vec();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
-}
-
 /// Runs parts (a) and (b).
 pub fn run(cfg: &Config) -> Outcome {
     // (a) the surface.
@@ -598,7 +561,7 @@ pub fn run(cfg: &Config) -> Outcome {
         "≤ lr·threshold·(1+1e-9)",
         max_cl <= cfg.lr * cfg.clip * (1.0 + 1e-9),
     );
-    let (mu, mc) = (median(&finals(&wu)), median(&finals(&wc)));
+    let (mu, mc) = (median(finals(&wu)), median(finals(&wc)));
     ta.check(
         format!(
             "wall starts: median loss after {} steps, unclipped / clipped",
@@ -610,7 +573,7 @@ pub fn run(cfg: &Config) -> Outcome {
         format!("clipped < {CLIP_GAIN}·unclipped"),
         mc < CLIP_GAIN * mu,
     );
-    let start_loss = median(&wu.iter().map(|r| r.losses[0]).collect::<Vec<_>>());
+    let start_loss = median(wu.iter().map(|r| r.losses[0]));
     ta.report(
         "wall starts: median starting loss",
         "—",
@@ -627,8 +590,8 @@ pub fn run(cfg: &Config) -> Outcome {
         "—",
         format!(
             "{} / {}",
-            num(median(&finals(&ru))),
-            num(median(&finals(&rc)))
+            num(median(finals(&ru))),
+            num(median(finals(&rc)))
         ),
     );
     let thrown = |v: &[&GdRun]| {

@@ -16,8 +16,11 @@ use gradflow::monitor::{GradMonitor, LayerKind, StepRecord};
 use gradflow::nn::{Dense, Init, Layer, Module, Param};
 use gradflow::prelude::*;
 
+use crate::common::linalg::spectral_norm;
+use crate::common::quadrature::gaussian_mean;
+use crate::common::stack::{visit_dense, visit_dense_mut};
 use crate::common::table::num;
-use crate::common::{OutDir, Table};
+use crate::common::{OutDir, Table, median};
 
 /// Calibrated once against the mean-field prediction, then frozen: the
 /// median measured ratio over layers 3–9 and seeds lies within this
@@ -86,23 +89,6 @@ impl Act {
     }
 }
 
-/// `E[g(√q·z)]` for `z ~ N(0,1)`: the trapezoid rule on `z ∈ [−12, 12]`
-/// with 12 001 points (spectrally accurate for smooth `g`).
-pub fn gauss_mean(q: f64, g: impl Fn(f64) -> f64) -> f64 {
-    const N: usize = 12_000;
-    const Z: f64 = 12.0;
-    let h = 2.0 * Z / N as f64;
-    let sq = q.max(0.0).sqrt();
-    let norm = 1.0 / (2.0 * std::f64::consts::PI).sqrt();
-    let mut s = 0.0;
-    for i in 0..=N {
-        let z = -Z + i as f64 * h;
-        let w = if i == 0 || i == N { 0.5 } else { 1.0 };
-        s += w * (-0.5 * z * z).exp() * g(sq * z);
-    }
-    s * h * norm
-}
-
 /// The mean-field prediction for a depth-`depth` stack fed inputs of
 /// second moment `input_moment`: `q_l` (pre-activation second moment) and
 /// the predicted gradient-norm ratio `√χ_l` for `l = 1..=depth`.
@@ -117,9 +103,9 @@ pub fn mean_field(
     let mut ql = sigma_w2 * input_moment;
     for _ in 0..depth {
         q.push(ql);
-        let chi = sigma_w2 * gauss_mean(ql, |x| act.df(x).powi(2));
+        let chi = sigma_w2 * gaussian_mean(ql, |x| act.df(x).powi(2));
         ratio.push(chi.sqrt());
-        ql = sigma_w2 * gauss_mean(ql, |x| act.f(x).powi(2));
+        ql = sigma_w2 * gaussian_mean(ql, |x| act.f(x).powi(2));
     }
     (q, ratio)
 }
@@ -129,14 +115,14 @@ pub fn mean_field(
 pub fn fixed_point(act: Act, sigma_w2: f64) -> (f64, f64) {
     let mut q = 1.0;
     for _ in 0..10_000 {
-        let next = sigma_w2 * gauss_mean(q, |x| act.f(x).powi(2));
+        let next = sigma_w2 * gaussian_mean(q, |x| act.f(x).powi(2));
         if (next - q).abs() < 1e-13 {
             q = next;
             break;
         }
         q = next;
     }
-    (q, sigma_w2 * gauss_mean(q, |x| act.df(x).powi(2)))
+    (q, sigma_w2 * gaussian_mean(q, |x| act.df(x).powi(2)))
 }
 
 /// One swept configuration.
@@ -250,7 +236,7 @@ pub struct SettingResult {
 impl SettingResult {
     /// Seed median of the measured ratio at layer `l` (2..=depth).
     pub fn layer_median(&self, l: usize) -> f64 {
-        median(self.ratio_meas.iter().map(|r| r[l - 2]).collect())
+        median(self.ratio_meas.iter().map(|r| r[l - 2]))
     }
 }
 
@@ -265,20 +251,6 @@ pub struct Outcome {
     pub tables: Vec<Table>,
 }
 
-/// The median (mean of the middle two for an even count).
-pub fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
-}
-
 /// A plain stack of dense layers and one activation, named as a
 /// `Sequential` would be (`"0"`, `"1"`, ... with the activation at odd
 /// indices), so the monitor labels every layer.
@@ -289,43 +261,16 @@ struct Stack {
 
 impl Module<f32> for Stack {
     fn visit_params(&self, f: &mut dyn FnMut(&str, &Param<f32>)) {
-        for (i, d) in self.dense.iter().enumerate() {
-            d.visit_params(&mut |name, p| f(&format!("{}.{name}", 2 * i), p));
-        }
+        visit_dense(&self.dense, f);
     }
 
     fn visit_params_mut(&mut self, f: &mut dyn FnMut(&str, &mut Param<f32>)) {
-        for (i, d) in self.dense.iter_mut().enumerate() {
-            d.visit_params_mut(&mut |name, p| f(&format!("{}.{name}", 2 * i), p));
-        }
+        visit_dense_mut(&mut self.dense, f);
     }
 
     fn describe(&self) -> String {
         format!("Stack({} × {})", self.dense.len(), self.act.name())
     }
-}
-
-/// Largest singular value of a `[n, n]` row-major matrix by power iteration
-/// on `WᵀW` (a slight underestimate at worst; 300 iterations).
-fn spectral_norm(w: &[f64], n: usize) -> f64 {
-    let mut v = vec![1.0 / (n as f64).sqrt(); n];
-    let mut est = 0.0;
-    for _ in 0..300 {
-        let u: Vec<f64> = (0..n)
-            .map(|i| (0..n).map(|j| w[i * n + j] * v[j]).sum())
-            .collect();
-        let mut wv: Vec<f64> = (0..n)
-            .map(|j| (0..n).map(|i| w[i * n + j] * u[i]).sum())
-            .collect();
-        let norm = wv.iter().map(|x| x * x).sum::<f64>().sqrt();
-        if norm == 0.0 {
-            return 0.0;
-        }
-        est = norm.sqrt();
-        wv.iter_mut().for_each(|x| *x /= norm);
-        v = wv;
-    }
-    est
 }
 
 struct SeedMeasure {
@@ -424,7 +369,7 @@ pub fn run(cfg: &Config) -> Outcome {
             bar.inc(1);
         }
         let q_meas = (0..cfg.depth)
-            .map(|l| median(qs.iter().map(|q| q[l]).collect()))
+            .map(|l| median(qs.iter().map(|q| q[l])))
             .collect();
         results.push(SettingResult {
             setting: s,
@@ -472,12 +417,11 @@ fn judge(cfg: &Config, results: &[SettingResult]) -> Vec<Table> {
         Table::new("E3 — the ¼ bound: ratio ≤ √σw²·max f' (mean field), ≤ ‖W‖₂·max|f'(s)| (exact)");
     for r in results {
         let s = r.setting;
-        let pred = median(layers.iter().map(|&l| r.ratio_pred[l - 1]).collect());
+        let pred = median(layers.iter().map(|&l| r.ratio_pred[l - 1]));
         let meas = median(
             r.ratio_meas
                 .iter()
-                .flat_map(|seed| layers.iter().map(move |&l| seed[l - 2]))
-                .collect(),
+                .flat_map(|seed| layers.iter().map(move |&l| seed[l - 2])),
         );
         let rel = meas / pred - 1.0;
         main.check(
@@ -610,30 +554,16 @@ pub fn figures(outcome: &Outcome, out: &OutDir) -> gradflow::Result<Vec<PathBuf>
     let grid: Vec<f64> = (0..=60)
         .map(|i| 10f64.powf(-1.0 + i as f64 * 4.0 / 60.0))
         .collect();
-    let curve: Vec<(f64, f64)> = grid
-        .iter()
-        .map(|&s2| {
-            (
-                s2,
-                *mean_field(Act::Sigmoid, s2, 1.0, depth)
-                    .1
-                    .last()
-                    .expect("depth ≥ 1"),
-            )
-        })
-        .collect();
-    let tanh_curve: Vec<(f64, f64)> = grid
-        .iter()
-        .map(|&s2| {
-            (
-                s2,
-                *mean_field(Act::Tanh, s2, 1.0, depth)
-                    .1
-                    .last()
-                    .expect("depth ≥ 1"),
-            )
-        })
-        .collect();
+    let mean_field_curve = |act: Act| -> Vec<(f64, f64)> {
+        grid.iter()
+            .map(|&s2| {
+                let (_, ratio) = mean_field(act, s2, 1.0, depth);
+                (s2, *ratio.last().expect("depth ≥ 1"))
+            })
+            .collect()
+    };
+    let curve = mean_field_curve(Act::Sigmoid);
+    let tanh_curve = mean_field_curve(Act::Tanh);
     let layers: Vec<usize> = (3..depth).collect();
     let measured = |act: Act| -> Vec<(f64, f64)> {
         outcome
@@ -644,8 +574,7 @@ pub fn figures(outcome: &Outcome, out: &OutDir) -> gradflow::Result<Vec<PathBuf>
                 let m = median(
                     r.ratio_meas
                         .iter()
-                        .flat_map(|seed| layers.iter().map(move |&l| seed[l - 2]))
-                        .collect(),
+                        .flat_map(|seed| layers.iter().map(move |&l| seed[l - 2])),
                 );
                 (r.setting.sigma_w2, m)
             })

@@ -20,6 +20,7 @@ use gradflow::optim::{Momentum, NonFinite, Optimizer, Sgd, SgdConfig, clip_globa
 use gradflow::plot::LineChart;
 use gradflow::prelude::*;
 
+use crate::common::quadrature::gaussian_mean;
 use crate::common::{Digits, OutDir, Table, accuracy, permutation, progress, table::num};
 
 // ---------------------------------------------------------------------------
@@ -433,27 +434,6 @@ fn rng_for(seed: u64, index: usize) -> Rng {
 // Mean-field predictions
 // ---------------------------------------------------------------------------
 
-/// `E[g(√q·z)]`, `z ~ N(0, 1)`, by Simpson's rule on `[-12, 12]`.
-fn gauss<F: Fn(f64) -> f64>(q: f64, g: F) -> f64 {
-    const N: usize = 2400; // even
-    let (a, b) = (-12.0, 12.0);
-    let h = (b - a) / N as f64;
-    let sd = q.max(0.0).sqrt();
-    let mut acc = 0.0;
-    for i in 0..=N {
-        let z = a + h * i as f64;
-        let w = if i == 0 || i == N {
-            1.0
-        } else if i % 2 == 1 {
-            4.0
-        } else {
-            2.0
-        };
-        acc += w * g(sd * z) * (-0.5 * z * z).exp();
-    }
-    acc * h / 3.0 / (2.0 * PI).sqrt()
-}
-
 /// Which prediction a row carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Basis {
@@ -532,19 +512,20 @@ fn predict(arch: Arch, probes: &[(f64, f64)], depth: usize) -> Option<f64> {
         // Ratio l → l+1 goes through f'(s_l) and W_{l+1}: layers 0..depth-1.
         Basis::MeanField => geo(probes[..depth - 1]
             .iter()
-            .map(|&(q, _)| (s2 * gauss(q, |x| f.df(x).powi(2))).sqrt())
+            .map(|&(q, _)| (s2 * gaussian_mean(q, |x| f.df(x).powi(2))).sqrt())
             .collect()),
         Basis::BatchNormRelu => Some((PI / (PI - 1.0)).sqrt()),
-        Basis::LayerNorm => {
-            Some((gauss(1.0, |x| f.df(x).powi(2)) / gauss(1.0, |x| f.f(x).powi(2))).sqrt())
-        }
+        Basis::LayerNorm => Some(
+            (gaussian_mean(1.0, |x| f.df(x).powi(2)) / gaussian_mean(1.0, |x| f.f(x).powi(2)))
+                .sqrt(),
+        ),
         // Probes 0..depth-1 are the streams entering blocks 1..depth-1.
         Basis::Residual => geo(probes[..depth - 1]
             .iter()
-            .map(|&(q, _)| (1.0 + s2 * gauss(q, |x| f.df(x).powi(2))).sqrt())
+            .map(|&(q, _)| (1.0 + s2 * gaussian_mean(q, |x| f.df(x).powi(2))).sqrt())
             .collect()),
         Basis::ResidualLayerNorm => {
-            let e = gauss(1.0, |x| f.df(x).powi(2));
+            let e = gaussian_mean(1.0, |x| f.df(x).powi(2));
             geo(probes[..depth - 1]
                 .iter()
                 .map(|&(q, _)| (1.0 + s2 * e / q).sqrt())

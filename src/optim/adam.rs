@@ -194,43 +194,48 @@ impl<T: Scalar> Optimizer<T> for Adam<T> {
             let g = &g[..n];
             let m = &mut st.exp_avg.data_mut()[..n];
             let v = &mut st.exp_avg_sq.data_mut()[..n];
-            let v_max = match (&mut st.max_exp_avg_sq, c.amsgrad) {
+            let mut v_max = match (&mut st.max_exp_avg_sq, c.amsgrad) {
                 (Some(vm), true) => Some(&mut vm.data_mut()[..n]),
                 _ => None,
             };
-            // The moments' update, shared by both loops below; `second`
-            // picks the second moment the denominator uses.
-            let moments = |i: usize, old: T, m: &mut [T], v: &mut [T]| {
-                let mut p = old;
-                let mut gi = g[i];
-                if let Some(wd) = l2 {
-                    gi += wd * p;
-                }
-                if let Some(decay) = decay {
-                    p *= decay;
-                }
-                m[i] = b1 * m[i] + one_minus_b1 * gi;
-                // exp_avg_sq.mul_(β2).addcmul_(g, g, value=1-β2)
-                v[i] = v[i] * b2 + one_minus_b2 * gi * gi;
-                p
-            };
-            // param.addcdiv_(m, denom, value=-step_size) with
-            // denom = √second / √bc2 + eps.
-            let apply =
-                |p: T, m: T, second: T| p + -step_size * m / (second.sqrt() / bc2_sqrt + eps);
-            // One loop per case, so that each is branch-free and vectorizes.
+            // One zipped loop per case, the conditions decided outside it,
+            // so that it vectorizes. PyTorch's order of operations:
+            // exp_avg.lerp_(g, 1-β1); exp_avg_sq.mul_(β2).addcmul_(g, g,
+            // value=1-β2); param.addcdiv_(m, √v/√bc2 + eps, value=-step_size).
             crate::dispatch::with_avx2(
                 #[inline(always)]
-                || match v_max {
-                    None => acc.update(theta, |i, old| {
-                        let p = moments(i, old, m, v);
-                        apply(p, m[i], v[i])
-                    }),
-                    Some(vm) => acc.update(theta, |i, old| {
-                        let p = moments(i, old, m, v);
-                        vm[i] = nan_max(vm[i], v[i]);
-                        apply(p, m[i], vm[i])
-                    }),
+                || {
+                    // `move`: the closure holds copies of the scalars (a value
+                    // read through a reference was re-read every iteration).
+                    acc.update(theta, move |r, t| {
+                        let (g, m, v) = (&g[r.clone()], &mut m[r.clone()], &mut v[r.clone()]);
+                        let mut vm = v_max.as_deref_mut().map(|vm| &mut vm[r]);
+                        for (j, ((t, &gi), (mi, vi))) in t
+                            .iter_mut()
+                            .zip(g)
+                            .zip(m.iter_mut().zip(v.iter_mut()))
+                            .enumerate()
+                        {
+                            let mut p = *t;
+                            let mut gi = gi;
+                            if let Some(wd) = l2 {
+                                gi += wd * p;
+                            }
+                            if let Some(decay) = decay {
+                                p *= decay;
+                            }
+                            *mi = b1 * *mi + one_minus_b1 * gi;
+                            *vi = *vi * b2 + one_minus_b2 * gi * gi;
+                            let second = match vm.as_deref_mut() {
+                                Some(vm) => {
+                                    vm[j] = nan_max(vm[j], *vi);
+                                    vm[j]
+                                }
+                                None => *vi,
+                            };
+                            *t = p + -step_size * *mi / (second.sqrt() / bc2_sqrt + eps);
+                        }
+                    })
                 },
             );
         })

@@ -45,6 +45,7 @@ pub mod schedule;
 mod sgd;
 
 use std::collections::{BTreeMap, HashSet};
+use std::hash::BuildHasherDefault;
 
 pub use adam::{Adam, AdamConfig, WeightDecay};
 pub use clip::{ClipReport, NonFinite, clip_global_norm, clip_value};
@@ -168,7 +169,9 @@ pub(crate) fn for_each_update<T: Scalar>(
     grads: &Grads<T>,
     mut update: impl FnMut(ParamId, &[usize], &mut [T], &[T], &mut Accum),
 ) -> UpdateNorms {
-    let mut seen = HashSet::new();
+    // Ids are unique integers: hash them as they are (SipHash showed in
+    // the profile of tiny networks).
+    let mut seen: HashSet<ParamId, BuildHasherDefault<IdHasher>> = HashSet::default();
     let mut entries = Vec::new();
     model.visit_params_mut(&mut |name, p: &mut Param<T>| {
         let id = p.id();
@@ -194,6 +197,26 @@ pub(crate) fn for_each_update<T: Scalar>(
     UpdateNorms { entries }
 }
 
+/// A hasher for [`ParamId`]s, which are distinct counters already.
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        // Spread the counter's low bits over the word (hashbrown takes
+        // its bucket from the top bits).
+        self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
 /// Sums of squares for [`UpdateNorm`], accumulated in f64.
 #[derive(Default)]
 pub(crate) struct Accum {
@@ -202,42 +225,50 @@ pub(crate) struct Accum {
 }
 
 impl Accum {
-    /// Updates every element of `theta` in place to `f(i, theta[i])`,
-    /// accumulating `Σ(new - old)²` and `Σ old²` on the way.
+    /// Updates `theta` in place, a chunk at a time: `f(range, chunk)`
+    /// rewrites `chunk`, which is `theta[range]`, and may read and write
+    /// the optimizer's state over the same `range`. Accumulates
+    /// `Σ(new - old)²` and `Σ old²` on the way.
     ///
-    /// The sums run over eight independent f64 lanes, so the loop has no
-    /// serial dependency and vectorizes (a single running f64 sum kept the
-    /// whole update scalar); the caller wraps it in
-    /// [`with_avx2`](crate::dispatch::with_avx2) for wider vectors. `f`
-    /// must be loop-invariant in everything but `i` and `old` for that to
-    /// pay: callers pick the branch outside.
+    /// Each chunk's old values are kept in a small stack buffer so that the
+    /// update itself is a plain elementwise loop (written by `f` over
+    /// zipped slices: no bounds checks, no reductions) and the norms are a
+    /// separate loop over eight independent f64 lanes; both vectorize, where
+    /// one fused loop with a running sum stayed scalar. Callers wrap it in
+    /// [`with_avx2`](crate::dispatch::with_avx2) for wider vectors.
     #[inline(always)]
-    pub(crate) fn update<T: Scalar>(&mut self, theta: &mut [T], mut f: impl FnMut(usize, T) -> T) {
+    pub(crate) fn update<T: Scalar>(
+        &mut self,
+        theta: &mut [T],
+        mut f: impl FnMut(std::ops::Range<usize>, &mut [T]),
+    ) {
+        // Small: the buffer is zeroed on every call, once per parameter.
+        const CHUNK: usize = 256;
         const LANES: usize = 8;
+        let mut old = [T::zero(); CHUNK];
         let mut dsq = [0.0f64; LANES];
         let mut psq = [0.0f64; LANES];
-        let n = theta.len();
-        let body = n - n % LANES;
-        let (head, tail) = theta.split_at_mut(body);
-        for (b, block) in head.chunks_exact_mut(LANES).enumerate() {
-            for l in 0..LANES {
-                let old = block[l];
-                let new = f(b * LANES + l, old);
-                block[l] = new;
-                let o = old.as_f64();
-                let d = new.as_f64() - o;
+        for (c, chunk) in theta.chunks_mut(CHUNK).enumerate() {
+            let start = c * CHUNK;
+            let old = &mut old[..chunk.len()];
+            old.copy_from_slice(chunk);
+            f(start..start + chunk.len(), chunk);
+            let mut olds = old.chunks_exact(LANES);
+            let mut news = chunk.chunks_exact(LANES);
+            for (o8, n8) in (&mut olds).zip(&mut news) {
+                for l in 0..LANES {
+                    let o = o8[l].as_f64();
+                    let d = n8[l].as_f64() - o;
+                    dsq[l] += d * d;
+                    psq[l] += o * o;
+                }
+            }
+            for (l, (o, n)) in olds.remainder().iter().zip(news.remainder()).enumerate() {
+                let o = o.as_f64();
+                let d = n.as_f64() - o;
                 dsq[l] += d * d;
                 psq[l] += o * o;
             }
-        }
-        for (j, t) in tail.iter_mut().enumerate() {
-            let old = *t;
-            let new = f(body + j, old);
-            *t = new;
-            let o = old.as_f64();
-            let d = new.as_f64() - o;
-            dsq[j] += d * d;
-            psq[j] += o * o;
         }
         self.update_sq += dsq.iter().sum::<f64>();
         self.param_sq += psq.iter().sum::<f64>();

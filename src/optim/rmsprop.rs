@@ -156,29 +156,33 @@ impl<T: Scalar> Optimizer<T> for RmsProp<T> {
             };
             // RMSprop is rare in the workloads this crate is tuned for: one
             // general loop, its branches loop-invariant.
-            acc.update(theta, |i, old| {
-                let mut gi = g[i];
-                if c.weight_decay != 0.0 {
-                    gi += wd * old;
-                }
-                // square_avg.mul_(α).addcmul_(g, g, value=1-α)
-                sq[i] = sq[i] * alpha + one_minus_alpha * gi * gi;
-                let avg = match grad_avg.as_mut() {
-                    Some(ga) => {
-                        ga[i] = alpha * ga[i] + one_minus_alpha * gi;
-                        // square_avg.addcmul(ḡ, ḡ, value=-1).sqrt_()
-                        (sq[i] + -ga[i] * ga[i]).sqrt()
+            acc.update(theta, move |r, t| {
+                for (j, t) in t.iter_mut().enumerate() {
+                    let i = r.start + j;
+                    let old = *t;
+                    let mut gi = g[i];
+                    if c.weight_decay != 0.0 {
+                        gi += wd * old;
                     }
-                    None => sq[i].sqrt(),
-                } + eps;
-                match buf.as_mut() {
-                    Some(b) => {
-                        // buf.mul_(μ).addcdiv_(g, avg); param.add_(buf, alpha=-lr)
-                        b[i] = b[i] * mu + gi / avg;
-                        old + -lr * b[i]
-                    }
-                    // param.addcdiv_(g, avg, value=-lr)
-                    None => old + -lr * gi / avg,
+                    // square_avg.mul_(α).addcmul_(g, g, value=1-α)
+                    sq[i] = sq[i] * alpha + one_minus_alpha * gi * gi;
+                    let avg = match grad_avg.as_deref_mut() {
+                        Some(ga) => {
+                            ga[i] = alpha * ga[i] + one_minus_alpha * gi;
+                            // square_avg.addcmul(ḡ, ḡ, value=-1).sqrt_()
+                            (sq[i] + -ga[i] * ga[i]).sqrt()
+                        }
+                        None => sq[i].sqrt(),
+                    } + eps;
+                    *t = match buf.as_deref_mut() {
+                        Some(b) => {
+                            // buf.mul_(μ).addcdiv_(g, avg); param.add_(buf, alpha=-lr)
+                            b[i] = b[i] * mu + gi / avg;
+                            old + -lr * b[i]
+                        }
+                        // param.addcdiv_(g, avg, value=-lr)
+                        None => old + -lr * gi / avg,
+                    };
                 }
             });
         })

@@ -155,31 +155,34 @@ impl<T: Scalar> Optimizer<T> for Sgd<T> {
             let n = theta.len();
             let g = &g[..n];
             // Every condition is decided here, outside the loops, and the
-            // closures take copies: a condition read through a reference
-            // inside the loop kept it scalar.
+            // closures hold copies (`move`): a condition read through a
+            // reference was re-read every iteration and kept the loop scalar.
+            // Each case is then a plain zipped loop that vectorizes.
             let wd_on = c.weight_decay != 0.0;
-            let decayed = move |i: usize, old: T| if wd_on { g[i] + wd * old } else { g[i] };
             crate::dispatch::with_avx2(
                 #[inline(always)]
                 || match buf.as_mut() {
-                    None if !wd_on => acc.update(theta, move |i, old| old - lr * g[i]),
-                    None => acc.update(theta, move |i, old| old - lr * decayed(i, old)),
-                    Some((b, true)) => {
-                        // The first step seeds the buffer with the gradient.
+                    None => acc.update(theta, move |r, t| {
+                        for (t, &gi) in t.iter_mut().zip(&g[r]) {
+                            let gi = if wd_on { gi + wd * *t } else { gi };
+                            *t -= lr * gi;
+                        }
+                    }),
+                    Some((b, first)) => {
+                        let first = *first;
                         let b = &mut b.data_mut()[..n];
-                        acc.update(theta, move |i, old| {
-                            let gi = decayed(i, old);
-                            b[i] = gi;
-                            old - lr * if nesterov { gi + mu * gi } else { gi }
-                        })
-                    }
-                    Some((b, false)) => {
-                        let b = &mut b.data_mut()[..n];
-                        acc.update(theta, move |i, old| {
-                            let gi = decayed(i, old);
-                            let bi = b[i] * mu + one_minus_damp * gi;
-                            b[i] = bi;
-                            old - lr * if nesterov { gi + mu * bi } else { bi }
+                        acc.update(theta, move |r, t| {
+                            for ((t, &gi), bi) in t.iter_mut().zip(&g[r.clone()]).zip(&mut b[r]) {
+                                let gi = if wd_on { gi + wd * *t } else { gi };
+                                // The first step seeds the buffer with the gradient.
+                                *bi = if first {
+                                    gi
+                                } else {
+                                    *bi * mu + one_minus_damp * gi
+                                };
+                                let step = if nesterov { gi + mu * *bi } else { *bi };
+                                *t -= lr * step;
+                            }
                         })
                     }
                 },

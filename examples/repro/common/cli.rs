@@ -70,6 +70,33 @@ impl Args {
         }
     }
 
+    /// The comma-separated list `--name a,b,c`, each item parsed, or
+    /// `default`; exits with status 2 and a message if an item does not
+    /// parse.
+    pub fn list<T: FromStr + Clone>(&self, name: &str, default: &[T]) -> Vec<T> {
+        match self.values.get(name) {
+            None => default.to_vec(),
+            Some(v) => v
+                .split(',')
+                .map(|item| item.trim().parse())
+                .collect::<Result<_, _>>()
+                .unwrap_or_else(|_| {
+                    eprintln!("error: --{name} {v}: not a comma-separated list of valid values");
+                    std::process::exit(2);
+                }),
+        }
+    }
+
+    /// `quick()` under `--quick` (the tests' configuration), else
+    /// `standard()`.
+    pub fn preset<C>(&self, quick: impl FnOnce() -> C, standard: impl FnOnce() -> C) -> C {
+        if self.flag("quick") {
+            quick()
+        } else {
+            standard()
+        }
+    }
+
     /// `--seed`, default 0.
     pub fn seed(&self) -> u64 {
         self.get("seed", 0)

@@ -1,5 +1,7 @@
 //! What every reproduction example shares: command-line flags, the digits
-//! data, the paper / predicted / measured table, progress bars, CSV output.
+//! data, the paper / predicted / measured table, progress bars, CSV output
+//! and the end of `main`, and the numerics several experiments need
+//! (singular values, Gaussian quadrature, medians, names for dense stacks).
 //!
 //! Included with `#[path]` by the examples (`examples/*.rs`) and by their
 //! quick-variant tests (`tests/repro_*.rs`), so the logic a test guards is
@@ -10,10 +12,15 @@
 
 pub mod cli;
 pub mod digits;
+pub mod linalg;
 pub mod output;
+pub mod quadrature;
+pub mod stack;
+pub mod stats;
 pub mod table;
 
 pub use cli::Args;
 pub use digits::{Digits, accuracy, permutation};
-pub use output::{OutDir, progress};
-pub use table::{Claim, Table};
+pub use output::{OutDir, finish, progress};
+pub use stats::median;
+pub use table::{Claim, Table, assert_passed};

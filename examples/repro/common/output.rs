@@ -1,6 +1,8 @@
 //! The output folder (figures and CSVs) and progress bars.
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -71,4 +73,63 @@ pub fn progress(len: u64, prefix: &str) -> ProgressBar {
     );
     bar.set_prefix(prefix.to_string());
     bar
+}
+
+/// The end of every example's `main`: prints each table, writes it to
+/// `out_dir` as CSV under its file name, writes the `extra_csv` texts and
+/// the `figures`, and prints each file written, then the folder and the
+/// time since `started`.
+///
+/// Exit status: failure if a file cannot be written or a checked claim
+/// fails (each failing claim listed on stderr), success otherwise.
+pub fn finish<'t, N: AsRef<str>>(
+    out_dir: &Path,
+    started: Instant,
+    tables: impl IntoIterator<Item = (N, &'t Table)>,
+    extra_csv: &[(&str, String)],
+    figures: impl FnOnce(&OutDir) -> gradflow::Result<Vec<PathBuf>>,
+) -> ExitCode {
+    let tables: Vec<(N, &Table)> = tables.into_iter().collect();
+    for (_, table) in &tables {
+        println!("{table}");
+    }
+    let written = OutDir::create(out_dir).and_then(|out| {
+        let mut files = Vec::new();
+        for (name, table) in &tables {
+            files.push(out.write_table(name.as_ref(), table)?);
+        }
+        for (name, text) in extra_csv {
+            files.push(out.write(name, text)?);
+        }
+        files.extend(figures(&out)?);
+        Ok(files)
+    });
+    match written {
+        Ok(files) => {
+            for f in files {
+                println!("wrote {}", f.display());
+            }
+        }
+        Err(e) => {
+            eprintln!("error writing to {}: {e}", out_dir.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    println!(
+        "\noutput folder: {}  ({:.1} s)",
+        out_dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    let failures: Vec<_> = tables.iter().flat_map(|(_, t)| t.failures()).collect();
+    for c in &failures {
+        eprintln!(
+            "FAILED: {} — measured {}, needed {}",
+            c.what, c.measured, c.criterion
+        );
+    }
+    if failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

@@ -49,15 +49,11 @@ impl Table {
         criterion: impl Into<String>,
         pass: bool,
     ) -> &mut Table {
-        self.claims.push(Claim {
-            what: what.into(),
-            paper: paper.into(),
-            predicted: predicted.into(),
-            measured: measured.into(),
-            criterion: criterion.into(),
-            pass: Some(pass),
-        });
-        self
+        self.push(
+            [what.into(), paper.into(), predicted.into(), measured.into()],
+            criterion.into(),
+            Some(pass),
+        )
     }
 
     /// Adds a reported-only row.
@@ -68,13 +64,26 @@ impl Table {
         predicted: impl Into<String>,
         measured: impl Into<String>,
     ) -> &mut Table {
+        self.push(
+            [what.into(), paper.into(), predicted.into(), measured.into()],
+            String::new(),
+            None,
+        )
+    }
+
+    fn push(
+        &mut self,
+        [what, paper, predicted, measured]: [String; 4],
+        criterion: String,
+        pass: Option<bool>,
+    ) -> &mut Table {
         self.claims.push(Claim {
-            what: what.into(),
-            paper: paper.into(),
-            predicted: predicted.into(),
-            measured: measured.into(),
-            criterion: String::new(),
-            pass: None,
+            what,
+            paper,
+            predicted,
+            measured,
+            criterion,
+            pass,
         });
         self
     }
@@ -170,6 +179,14 @@ impl fmt::Display for Table {
             line(f, &r.iter().map(String::as_str).collect::<Vec<_>>())?;
         }
         Ok(())
+    }
+}
+
+/// Panics, showing the table, if any checked claim of `tables` fails (the
+/// quick-variant tests' assertion).
+pub fn assert_passed(tables: &[Table]) {
+    for t in tables {
+        assert!(t.passed(), "criteria failed:\n{t}");
     }
 }
 
