@@ -390,3 +390,33 @@ fn a_bias_feeding_batch_norm_is_not_reported_stalled() {
         "{report}"
     );
 }
+
+#[test]
+fn batch_norm2d_is_a_normalization_site() {
+    use gradflow::nn::{BatchNorm2d, Conv2d, Flatten};
+    let mut rng = Rng::seed_from_u64(15);
+    let mut model = Sequential::<f32>::new()
+        .push(Conv2d::new(2, 3, (3, 3), Init::he_normal(), &mut rng))
+        .push(BatchNorm2d::new(3))
+        .push(Relu)
+        .push(Flatten)
+        .push(Dense::new(3 * 4 * 4, 1, Init::he_normal(), &mut rng));
+    let mut monitor = GradMonitor::new();
+    let x = Tensor::<f32>::normal([4, 2, 6, 6], 0.0, 1.0, &mut rng);
+    let mut grads = {
+        let tape = Tape::new();
+        let loss = model.forward(tape.constant(x)).square().mean_all();
+        tape.backward_with(loss, &mut monitor)
+    };
+    monitor.record_params(&model, &mut grads);
+    let record = monitor.history().last().unwrap();
+    let kind = |path: &str| {
+        record
+            .layers
+            .iter()
+            .find(|l| l.path == path)
+            .map(|l| l.kind)
+    };
+    assert_eq!(kind("0"), Some(LayerKind::Weighted));
+    assert_eq!(kind("1"), Some(LayerKind::Normalization));
+}

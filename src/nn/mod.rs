@@ -14,23 +14,27 @@
 //! parameters.
 
 mod activation;
+mod conv;
 mod dense;
 mod dropout;
 pub mod init;
 pub mod loss;
 mod norm;
 mod residual;
+mod rnn;
 mod sequential;
 
 use std::fmt;
 
 pub use crate::tape::Param;
 pub use activation::{Elu, Gelu, LeakyRelu, Relu, Sigmoid, Silu, Softplus, Softsign, Tanh};
+pub use conv::{AvgPool2d, BatchNorm2d, Conv2d, Flatten, GlobalAvgPool2d, MaxPool2d};
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use init::{FanMode, Init, Nonlinearity};
 pub use norm::{BatchNorm1d, LayerNorm};
 pub use residual::Residual;
+pub use rnn::{LstmCell, Recurrent, RnnCell, RnnNonlinearity, unroll};
 pub use sequential::Sequential;
 
 use crate::scalar::Scalar;

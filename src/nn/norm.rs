@@ -129,13 +129,25 @@ impl<T: Scalar> Module<T> for BatchNorm1d<T> {
 impl<T: Scalar> Layer<T> for BatchNorm1d<T> {
     #[track_caller]
     fn forward<'t>(&mut self, x: Var<'t, T>) -> Var<'t, T> {
-        let tape = x.tape();
         let shape = x.shape();
         assert!(
             (shape.rank() == 2 || shape.rank() == 3) && shape[1] == self.features(),
             "BatchNorm1d: expects [N, {c}] or [N, {c}, L], got {shape:?}",
             c = self.features()
         );
+        self.forward_channels(x)
+    }
+}
+
+impl<T: Scalar> BatchNorm1d<T> {
+    /// The forward pass over `[N, C, ...]` (callers check the rank):
+    /// `BatchNorm1d` for `[N, C]` and `[N, C, L]`, `BatchNorm2d` for
+    /// `[N, C, H, W]`. One `batch_norm` node in training mode, so the
+    /// monitor sees a normalization layer.
+    #[track_caller]
+    pub(crate) fn forward_channels<'t>(&mut self, x: Var<'t, T>) -> Var<'t, T> {
+        let tape = x.tape();
+        let shape = x.shape();
         let weight = self.weight.as_ref().map(|w| tape.param(w));
         let bias = self.bias.as_ref().map(|b| tape.param(b));
         if self.training {
@@ -160,13 +172,11 @@ impl<T: Scalar> Layer<T> for BatchNorm1d<T> {
                 .add(&unbiased.mul_scalar(factor));
             y
         } else {
-            // [C] statistics broadcast over [N, C] directly, over [N, C, L]
-            // as [C, 1].
-            let stat_shape = if shape.rank() == 3 {
-                Shape::new(&[self.features(), 1])
-            } else {
-                Shape::new(&[self.features()])
-            };
+            // [C] statistics broadcast over [N, C] directly, over
+            // [N, C, L] as [C, 1], over [N, C, H, W] as [C, 1, 1].
+            let mut stat_dims = vec![1; shape.rank() - 1];
+            stat_dims[0] = self.features();
+            let stat_shape = Shape::new(&stat_dims);
             let eps = T::of(self.eps);
             let invstd = self
                 .running_var

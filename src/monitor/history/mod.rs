@@ -101,6 +101,10 @@ const OP_NAMES: &[&str] = &[
     // normalization
     "batch_norm",
     "layer_norm",
+    // convolution and pooling
+    "conv2d",
+    "max_pool2d",
+    "avg_pool2d",
     "custom",
 ];
 

@@ -7,6 +7,7 @@
 //! through `ctx.send(input, grad)`. `docs/ops.md` lists every op.
 
 pub(crate) mod binary;
+pub(crate) mod conv;
 pub mod custom;
 pub(crate) mod index;
 pub(crate) mod loss;
@@ -37,6 +38,8 @@ pub(crate) enum Op<T: Scalar> {
     // Boxed: the largest payload; `Op` is as large as its largest variant
     // and every node holds one.
     Norm(Box<norm::NormOp<T>>),
+    // Boxed: the max-pool arg-max indices and the window geometry.
+    Conv(Box<conv::ConvOp>),
     Custom(custom::CustomNode<T>),
 }
 
@@ -64,6 +67,7 @@ impl<T: Scalar> Op<T> {
             Op::Softmax(op) => f(op.x),
             Op::Loss(op) => op.inputs().for_each(f),
             Op::Norm(op) => op.inputs().for_each(f),
+            Op::Conv(op) => op.inputs().for_each(f),
             Op::Custom(op) => op.inputs.iter().copied().for_each(f),
         }
     }
@@ -81,6 +85,7 @@ impl<T: Scalar> Op<T> {
             Op::Softmax(op) => op.kind.name(),
             Op::Loss(op) => op.name(),
             Op::Norm(op) => op.name(),
+            Op::Conv(op) => op.name(),
             Op::Custom(_) => "custom",
         }
     }
@@ -113,6 +118,7 @@ impl<T: Scalar> Op<T> {
             Op::Softmax(op) => op.backward(out, grad, ctx),
             Op::Loss(op) => op.backward(grad, ctx),
             Op::Norm(op) => op.backward(grad, ctx),
+            Op::Conv(op) => op.backward(grad, ctx),
             Op::Custom(op) => op.backward(out, grad, ctx),
         }
     }

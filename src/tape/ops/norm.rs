@@ -209,10 +209,11 @@ impl<'t, T: Scalar> Var<'t, T> {
         eps: T,
     ) -> (Var<'t, T>, BatchStats<T>) {
         let shape = self.shape();
+        // `[N, C, ...]`: every position after the channel axis is one more
+        // sample of its channel (`[N, C, L]`, `[N, C, H, W]`).
         let (n, c, l) = match *shape.dims() {
-            [n, c] => (n, c, 1),
-            [n, c, l] => (n, c, l),
-            _ => panic!("batch_norm: expects an input [N, C] or [N, C, L], got {shape:?}"),
+            [n, c, ref rest @ ..] => (n, c, rest.iter().product()),
+            _ => panic!("batch_norm: expects an input [N, C, ...], got {shape:?}"),
         };
         assert!(
             n * l > 1,

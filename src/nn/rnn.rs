@@ -1,0 +1,398 @@
+//! Recurrent cells (Elman RNN, LSTM) and the unroll that runs them over a
+//! sequence, one name scope per time step.
+
+use std::fmt;
+
+use super::Module;
+use super::init::bias_bound;
+use crate::scalar::Scalar;
+use crate::tape::{Param, Var};
+use crate::tensor::{Tensor, Transpose};
+
+/// The activation of an [`RnnCell`], as `torch.nn.RNNCell`'s
+/// `nonlinearity` argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum RnnNonlinearity {
+    /// `tanh` (PyTorch's default).
+    #[default]
+    Tanh,
+    /// `relu`.
+    Relu,
+}
+
+/// A recurrent cell: one time step maps an input and a state to the next
+/// state. [`unroll`] runs it over a sequence.
+pub trait Recurrent<T: Scalar = f32>: Module<T> {
+    /// What the cell carries from step to step: the hidden state `h` for
+    /// [`RnnCell`], `(h, c)` for [`LstmCell`].
+    type State<'t>: Copy;
+
+    /// Records one time step on `x`'s tape: `x` is `[N, input]`, the
+    /// state's tensors `[N, hidden]`. The hidden state is the last node
+    /// recorded, so it is the output of the scope the step runs in.
+    fn step<'t>(&mut self, x: Var<'t, T>, state: Self::State<'t>) -> Self::State<'t>;
+
+    /// The hidden state `h` of a state.
+    fn hidden<'t>(state: Self::State<'t>) -> Var<'t, T>;
+}
+
+/// Runs `cell` over the sequence `xs` from `state0` and returns the state
+/// after every step (`states[t]` follows `xs[t]`).
+///
+/// Step `t` runs inside the tape's name scope `"t{t}"` (`t0`, `t1`, ...),
+/// whose output is the hidden state `h_t`: a
+/// [`GradMonitor`](crate::monitor::GradMonitor) passed to
+/// [`Tape::backward_with`](crate::Tape::backward_with) records `∂L/∂h_t`
+/// for every `t` as the layer site `t{t}` (nested under any scope open at
+/// the call). The cell's parameters are one node each on the tape, so
+/// their gradients are summed over the steps (backpropagation through
+/// time).
+///
+/// ```
+/// use gradflow::nn::{RnnCell, RnnNonlinearity, unroll};
+/// use gradflow::{Rng, SeedableRng, Tape, Tensor};
+///
+/// let mut rng = Rng::seed_from_u64(0);
+/// let mut cell = RnnCell::<f32>::new(3, 4, RnnNonlinearity::Tanh, &mut rng);
+/// let tape = Tape::new();
+/// let xs: Vec<_> = (0..5).map(|_| tape.constant(Tensor::ones([2, 3]))).collect();
+/// let hs = unroll(&mut cell, &xs, tape.constant(Tensor::zeros([2, 4])));
+/// assert_eq!(hs.len(), 5);
+/// assert_eq!(hs[4].shape(), [2, 4]);
+/// ```
+pub fn unroll<'t, T: Scalar, C: Recurrent<T> + ?Sized>(
+    cell: &mut C,
+    xs: &[Var<'t, T>],
+    state0: C::State<'t>,
+) -> Vec<C::State<'t>> {
+    let mut states = Vec::with_capacity(xs.len());
+    let mut state = state0;
+    for (t, &x) in xs.iter().enumerate() {
+        let _scope = x.tape().scope(&format!("t{t}"));
+        state = cell.step(x, state);
+        states.push(state);
+    }
+    states
+}
+
+/// `x·Wᵀ + b` with `W` stored `[out, in]`, read transposed through strides.
+fn affine<'t, T: Scalar>(x: Var<'t, T>, weight: &Param<T>, bias: &Param<T>) -> Var<'t, T> {
+    let tape = x.tape();
+    x.matmul_t(Transpose::No, tape.param(weight), Transpose::Yes) + tape.param(bias)
+}
+
+/// `U(±1/√hidden)`, PyTorch's init of every recurrent parameter.
+fn recurrent_uniform<T: Scalar, R: rand::Rng + ?Sized>(
+    shape: &[usize],
+    hidden: usize,
+    rng: &mut R,
+) -> Param<T> {
+    let bound = T::of(bias_bound(hidden));
+    Param::new(Tensor::uniform(shape, -bound, bound, rng))
+}
+
+/// Checks the four recurrent tensors against `gates·hidden`, naming the
+/// cell in the message.
+#[track_caller]
+fn check_shapes<T: Scalar>(
+    cell: &str,
+    gates: usize,
+    weight_ih: &Tensor<T>,
+    weight_hh: &Tensor<T>,
+    bias_ih: &Tensor<T>,
+    bias_hh: &Tensor<T>,
+) {
+    assert!(
+        weight_ih.rank() == 2
+            && weight_ih.shape()[0].is_multiple_of(gates)
+            && weight_ih.shape()[0] > 0,
+        "{cell}: weight_ih must be [{gates}·hidden, input], got {:?}",
+        weight_ih.shape()
+    );
+    let rows = weight_ih.shape()[0];
+    let hidden = rows / gates;
+    assert!(
+        weight_hh.shape() == [rows, hidden],
+        "{cell}: weight_hh of shape {:?} does not fit weight_ih {:?}; it must be [{rows}, {hidden}]",
+        weight_hh.shape(),
+        weight_ih.shape()
+    );
+    for (name, b) in [("bias_ih", bias_ih), ("bias_hh", bias_hh)] {
+        assert!(
+            b.shape() == [rows],
+            "{cell}: {name} of shape {:?} must be [{rows}]",
+            b.shape()
+        );
+    }
+}
+
+/// The Elman recurrent cell, as `torch.nn.RNNCell`:
+/// `h' = act(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh)` with `act` tanh or ReLU.
+///
+/// Parameters (PyTorch's names and layout): `weight_ih [H, I]`,
+/// `weight_hh [H, H]`, `bias_ih [H]`, `bias_hh [H]`, all initialized
+/// `U(±1/√H)`.
+pub struct RnnCell<T: Scalar = f32> {
+    weight_ih: Param<T>,
+    weight_hh: Param<T>,
+    bias_ih: Param<T>,
+    bias_hh: Param<T>,
+    nonlinearity: RnnNonlinearity,
+}
+
+impl<T: Scalar> RnnCell<T> {
+    /// A cell from `input` features to `hidden` units with PyTorch's
+    /// default init, `U(±1/√hidden)` for every parameter.
+    pub fn new<R: rand::Rng + ?Sized>(
+        input: usize,
+        hidden: usize,
+        nonlinearity: RnnNonlinearity,
+        rng: &mut R,
+    ) -> Self {
+        RnnCell {
+            weight_ih: recurrent_uniform(&[hidden, input], hidden, rng),
+            weight_hh: recurrent_uniform(&[hidden, hidden], hidden, rng),
+            bias_ih: recurrent_uniform(&[hidden], hidden, rng),
+            bias_hh: recurrent_uniform(&[hidden], hidden, rng),
+            nonlinearity,
+        }
+    }
+
+    /// A cell with the given `weight_ih [H, I]`, `weight_hh [H, H]`,
+    /// `bias_ih [H]` and `bias_hh [H]`.
+    ///
+    /// # Panics
+    /// If the shapes do not fit together.
+    #[track_caller]
+    pub fn from_tensors(
+        weight_ih: Tensor<T>,
+        weight_hh: Tensor<T>,
+        bias_ih: Tensor<T>,
+        bias_hh: Tensor<T>,
+        nonlinearity: RnnNonlinearity,
+    ) -> Self {
+        check_shapes("RnnCell", 1, &weight_ih, &weight_hh, &bias_ih, &bias_hh);
+        RnnCell {
+            weight_ih: Param::new(weight_ih),
+            weight_hh: Param::new(weight_hh),
+            bias_ih: Param::new(bias_ih),
+            bias_hh: Param::new(bias_hh),
+            nonlinearity,
+        }
+    }
+
+    /// Input features `I`.
+    pub fn input_size(&self) -> usize {
+        self.weight_ih.shape()[1]
+    }
+
+    /// Hidden units `H`.
+    pub fn hidden_size(&self) -> usize {
+        self.weight_hh.shape()[1]
+    }
+
+    /// The activation.
+    pub fn nonlinearity(&self) -> RnnNonlinearity {
+        self.nonlinearity
+    }
+
+    /// One time step: `h' = act(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh)` for `x`
+    /// `[N, I]` and `h` `[N, H]`; returns `h'` `[N, H]`.
+    pub fn step<'t>(&mut self, x: Var<'t, T>, h: Var<'t, T>) -> Var<'t, T> {
+        let pre =
+            affine(x, &self.weight_ih, &self.bias_ih) + affine(h, &self.weight_hh, &self.bias_hh);
+        match self.nonlinearity {
+            RnnNonlinearity::Tanh => pre.tanh(),
+            RnnNonlinearity::Relu => pre.relu(),
+        }
+    }
+}
+
+impl<T: Scalar> Recurrent<T> for RnnCell<T> {
+    type State<'t> = Var<'t, T>;
+
+    fn step<'t>(&mut self, x: Var<'t, T>, h: Self::State<'t>) -> Self::State<'t> {
+        RnnCell::step(self, x, h)
+    }
+
+    fn hidden<'t>(h: Self::State<'t>) -> Var<'t, T> {
+        h
+    }
+}
+
+impl<T: Scalar> Module<T> for RnnCell<T> {
+    fn visit_params(&self, f: &mut dyn FnMut(&str, &Param<T>)) {
+        f("weight_ih", &self.weight_ih);
+        f("weight_hh", &self.weight_hh);
+        f("bias_ih", &self.bias_ih);
+        f("bias_hh", &self.bias_hh);
+    }
+
+    fn visit_params_mut(&mut self, f: &mut dyn FnMut(&str, &mut Param<T>)) {
+        f("weight_ih", &mut self.weight_ih);
+        f("weight_hh", &mut self.weight_hh);
+        f("bias_ih", &mut self.bias_ih);
+        f("bias_hh", &mut self.bias_hh);
+    }
+
+    fn describe(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl<T: Scalar> fmt::Display for RnnCell<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let act = match self.nonlinearity {
+            RnnNonlinearity::Tanh => "tanh",
+            RnnNonlinearity::Relu => "relu",
+        };
+        write!(
+            f,
+            "RnnCell({} → {}, {act})",
+            self.input_size(),
+            self.hidden_size()
+        )
+    }
+}
+
+/// The long short-term memory cell, as `torch.nn.LSTMCell`:
+///
+/// ```text
+/// [i f g o] = x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh      (each [N, H])
+/// i, f, o = σ(·),  g = tanh(·)
+/// c' = f ⊙ c + i ⊙ g
+/// h' = o ⊙ tanh(c')
+/// ```
+///
+/// Parameters (PyTorch's names, layout and gate order `i, f, g, o` stacked
+/// along the first axis): `weight_ih [4H, I]`, `weight_hh [4H, H]`,
+/// `bias_ih [4H]`, `bias_hh [4H]`, all initialized `U(±1/√H)`. The
+/// `[N, 4H]` pre-activation is computed once and cut into the four gates
+/// with [`Var::narrow`].
+pub struct LstmCell<T: Scalar = f32> {
+    weight_ih: Param<T>,
+    weight_hh: Param<T>,
+    bias_ih: Param<T>,
+    bias_hh: Param<T>,
+}
+
+impl<T: Scalar> LstmCell<T> {
+    /// A cell from `input` features to `hidden` units with PyTorch's
+    /// default init, `U(±1/√hidden)` for every parameter.
+    pub fn new<R: rand::Rng + ?Sized>(input: usize, hidden: usize, rng: &mut R) -> Self {
+        LstmCell {
+            weight_ih: recurrent_uniform(&[4 * hidden, input], hidden, rng),
+            weight_hh: recurrent_uniform(&[4 * hidden, hidden], hidden, rng),
+            bias_ih: recurrent_uniform(&[4 * hidden], hidden, rng),
+            bias_hh: recurrent_uniform(&[4 * hidden], hidden, rng),
+        }
+    }
+
+    /// A cell with the given `weight_ih [4H, I]`, `weight_hh [4H, H]`,
+    /// `bias_ih [4H]` and `bias_hh [4H]`, gates in the order `i, f, g, o`.
+    ///
+    /// # Panics
+    /// If the shapes do not fit together.
+    #[track_caller]
+    pub fn from_tensors(
+        weight_ih: Tensor<T>,
+        weight_hh: Tensor<T>,
+        bias_ih: Tensor<T>,
+        bias_hh: Tensor<T>,
+    ) -> Self {
+        check_shapes("LstmCell", 4, &weight_ih, &weight_hh, &bias_ih, &bias_hh);
+        LstmCell {
+            weight_ih: Param::new(weight_ih),
+            weight_hh: Param::new(weight_hh),
+            bias_ih: Param::new(bias_ih),
+            bias_hh: Param::new(bias_hh),
+        }
+    }
+
+    /// Input features `I`.
+    pub fn input_size(&self) -> usize {
+        self.weight_ih.shape()[1]
+    }
+
+    /// Hidden units `H`.
+    pub fn hidden_size(&self) -> usize {
+        self.weight_hh.shape()[1]
+    }
+
+    /// One time step for `x` `[N, I]` and the state `(h, c)`, both
+    /// `[N, H]`; returns `(h', c')`. `h'` is recorded last.
+    pub fn step<'t>(
+        &mut self,
+        x: Var<'t, T>,
+        (h, c): (Var<'t, T>, Var<'t, T>),
+    ) -> (Var<'t, T>, Var<'t, T>) {
+        let hidden = self.hidden_size();
+        let gates =
+            affine(x, &self.weight_ih, &self.bias_ih) + affine(h, &self.weight_hh, &self.bias_hh);
+        let gate = |k: usize| gates.narrow(1, k * hidden, hidden);
+        let input_gate = gate(0).sigmoid();
+        let forget_gate = gate(1).sigmoid();
+        let candidate = gate(2).tanh();
+        let output_gate = gate(3).sigmoid();
+        let c_next = forget_gate * c + input_gate * candidate;
+        let h_next = output_gate * c_next.tanh();
+        (h_next, c_next)
+    }
+}
+
+impl<T: Scalar> Recurrent<T> for LstmCell<T> {
+    type State<'t> = (Var<'t, T>, Var<'t, T>);
+
+    fn step<'t>(&mut self, x: Var<'t, T>, state: Self::State<'t>) -> Self::State<'t> {
+        LstmCell::step(self, x, state)
+    }
+
+    fn hidden<'t>(state: Self::State<'t>) -> Var<'t, T> {
+        let (h, _) = state;
+        h
+    }
+}
+
+impl<T: Scalar> Module<T> for LstmCell<T> {
+    fn visit_params(&self, f: &mut dyn FnMut(&str, &Param<T>)) {
+        f("weight_ih", &self.weight_ih);
+        f("weight_hh", &self.weight_hh);
+        f("bias_ih", &self.bias_ih);
+        f("bias_hh", &self.bias_hh);
+    }
+
+    fn visit_params_mut(&mut self, f: &mut dyn FnMut(&str, &mut Param<T>)) {
+        f("weight_ih", &mut self.weight_ih);
+        f("weight_hh", &mut self.weight_hh);
+        f("bias_ih", &mut self.bias_ih);
+        f("bias_hh", &mut self.bias_hh);
+    }
+
+    fn describe(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl<T: Scalar> fmt::Display for LstmCell<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "LstmCell({} → {})",
+            self.input_size(),
+            self.hidden_size()
+        )
+    }
+}
+
+impl<T: Scalar> fmt::Debug for RnnCell<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl<T: Scalar> fmt::Debug for LstmCell<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
