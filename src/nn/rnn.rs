@@ -76,54 +76,101 @@ pub fn unroll<'t, T: Scalar, C: Recurrent<T> + ?Sized>(
     states
 }
 
-/// `x·Wᵀ + b` with `W` stored `[out, in]`, read transposed through strides.
-fn affine<'t, T: Scalar>(x: Var<'t, T>, weight: &Param<T>, bias: &Param<T>) -> Var<'t, T> {
-    let tape = x.tape();
-    x.matmul_t(Transpose::No, tape.param(weight), Transpose::Yes) + tape.param(bias)
+/// The four parameters every cell here has, with PyTorch's names and
+/// layout: `weight_ih [G·H, I]`, `weight_hh [G·H, H]`, `bias_ih [G·H]`,
+/// `bias_hh [G·H]` for `G` stacked gates (1 for the Elman cell, 4 for the
+/// LSTM).
+struct Weights<T: Scalar> {
+    weight_ih: Param<T>,
+    weight_hh: Param<T>,
+    bias_ih: Param<T>,
+    bias_hh: Param<T>,
 }
 
-/// `U(±1/√hidden)`, PyTorch's init of every recurrent parameter.
-fn recurrent_uniform<T: Scalar, R: rand::Rng + ?Sized>(
-    shape: &[usize],
-    hidden: usize,
-    rng: &mut R,
-) -> Param<T> {
-    let bound = T::of(bias_bound(hidden));
-    Param::new(Tensor::uniform(shape, -bound, bound, rng))
-}
+impl<T: Scalar> Weights<T> {
+    /// PyTorch's default init: `U(±1/√hidden)` for every parameter.
+    fn new<R: rand::Rng + ?Sized>(gates: usize, input: usize, hidden: usize, rng: &mut R) -> Self {
+        let bound = T::of(bias_bound(hidden));
+        let mut uniform = |shape: &[usize]| Param::new(Tensor::uniform(shape, -bound, bound, rng));
+        Weights {
+            weight_ih: uniform(&[gates * hidden, input]),
+            weight_hh: uniform(&[gates * hidden, hidden]),
+            bias_ih: uniform(&[gates * hidden]),
+            bias_hh: uniform(&[gates * hidden]),
+        }
+    }
 
-/// Checks the four recurrent tensors against `gates·hidden`, naming the
-/// cell in the message.
-#[track_caller]
-fn check_shapes<T: Scalar>(
-    cell: &str,
-    gates: usize,
-    weight_ih: &Tensor<T>,
-    weight_hh: &Tensor<T>,
-    bias_ih: &Tensor<T>,
-    bias_hh: &Tensor<T>,
-) {
-    assert!(
-        weight_ih.rank() == 2
-            && weight_ih.shape()[0].is_multiple_of(gates)
-            && weight_ih.shape()[0] > 0,
-        "{cell}: weight_ih must be [{gates}·hidden, input], got {:?}",
-        weight_ih.shape()
-    );
-    let rows = weight_ih.shape()[0];
-    let hidden = rows / gates;
-    assert!(
-        weight_hh.shape() == [rows, hidden],
-        "{cell}: weight_hh of shape {:?} does not fit weight_ih {:?}; it must be [{rows}, {hidden}]",
-        weight_hh.shape(),
-        weight_ih.shape()
-    );
-    for (name, b) in [("bias_ih", bias_ih), ("bias_hh", bias_hh)] {
+    /// The given tensors, checked against `gates·hidden` (the message names
+    /// the cell).
+    #[track_caller]
+    fn from_tensors(
+        cell: &str,
+        gates: usize,
+        weight_ih: Tensor<T>,
+        weight_hh: Tensor<T>,
+        bias_ih: Tensor<T>,
+        bias_hh: Tensor<T>,
+    ) -> Self {
         assert!(
-            b.shape() == [rows],
-            "{cell}: {name} of shape {:?} must be [{rows}]",
-            b.shape()
+            weight_ih.rank() == 2
+                && weight_ih.shape()[0].is_multiple_of(gates)
+                && weight_ih.shape()[0] > 0,
+            "{cell}: weight_ih must be [{gates}·hidden, input], got {:?}",
+            weight_ih.shape()
         );
+        let rows = weight_ih.shape()[0];
+        let hidden = rows / gates;
+        assert!(
+            weight_hh.shape() == [rows, hidden],
+            "{cell}: weight_hh of shape {:?} does not fit weight_ih {:?}; it must be [{rows}, {hidden}]",
+            weight_hh.shape(),
+            weight_ih.shape()
+        );
+        for (name, b) in [("bias_ih", &bias_ih), ("bias_hh", &bias_hh)] {
+            assert!(
+                b.shape() == [rows],
+                "{cell}: {name} of shape {:?} must be [{rows}]",
+                b.shape()
+            );
+        }
+        Weights {
+            weight_ih: Param::new(weight_ih),
+            weight_hh: Param::new(weight_hh),
+            bias_ih: Param::new(bias_ih),
+            bias_hh: Param::new(bias_hh),
+        }
+    }
+
+    fn input_size(&self) -> usize {
+        self.weight_ih.shape()[1]
+    }
+
+    fn hidden_size(&self) -> usize {
+        self.weight_hh.shape()[1]
+    }
+
+    /// `x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh`, `[N, G·H]`; the weights are read
+    /// transposed through strides.
+    fn preactivation<'t>(&self, x: Var<'t, T>, h: Var<'t, T>) -> Var<'t, T> {
+        let tape = x.tape();
+        let affine = |v: Var<'t, T>, w: &Param<T>, b: &Param<T>| {
+            v.matmul_t(Transpose::No, tape.param(w), Transpose::Yes) + tape.param(b)
+        };
+        affine(x, &self.weight_ih, &self.bias_ih) + affine(h, &self.weight_hh, &self.bias_hh)
+    }
+
+    fn visit(&self, f: &mut dyn FnMut(&str, &Param<T>)) {
+        f("weight_ih", &self.weight_ih);
+        f("weight_hh", &self.weight_hh);
+        f("bias_ih", &self.bias_ih);
+        f("bias_hh", &self.bias_hh);
+    }
+
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&str, &mut Param<T>)) {
+        f("weight_ih", &mut self.weight_ih);
+        f("weight_hh", &mut self.weight_hh);
+        f("bias_ih", &mut self.bias_ih);
+        f("bias_hh", &mut self.bias_hh);
     }
 }
 
@@ -134,10 +181,7 @@ fn check_shapes<T: Scalar>(
 /// `weight_hh [H, H]`, `bias_ih [H]`, `bias_hh [H]`, all initialized
 /// `U(±1/√H)`.
 pub struct RnnCell<T: Scalar = f32> {
-    weight_ih: Param<T>,
-    weight_hh: Param<T>,
-    bias_ih: Param<T>,
-    bias_hh: Param<T>,
+    weights: Weights<T>,
     nonlinearity: RnnNonlinearity,
 }
 
@@ -151,10 +195,7 @@ impl<T: Scalar> RnnCell<T> {
         rng: &mut R,
     ) -> Self {
         RnnCell {
-            weight_ih: recurrent_uniform(&[hidden, input], hidden, rng),
-            weight_hh: recurrent_uniform(&[hidden, hidden], hidden, rng),
-            bias_ih: recurrent_uniform(&[hidden], hidden, rng),
-            bias_hh: recurrent_uniform(&[hidden], hidden, rng),
+            weights: Weights::new(1, input, hidden, rng),
             nonlinearity,
         }
     }
@@ -172,24 +213,20 @@ impl<T: Scalar> RnnCell<T> {
         bias_hh: Tensor<T>,
         nonlinearity: RnnNonlinearity,
     ) -> Self {
-        check_shapes("RnnCell", 1, &weight_ih, &weight_hh, &bias_ih, &bias_hh);
         RnnCell {
-            weight_ih: Param::new(weight_ih),
-            weight_hh: Param::new(weight_hh),
-            bias_ih: Param::new(bias_ih),
-            bias_hh: Param::new(bias_hh),
+            weights: Weights::from_tensors("RnnCell", 1, weight_ih, weight_hh, bias_ih, bias_hh),
             nonlinearity,
         }
     }
 
     /// Input features `I`.
     pub fn input_size(&self) -> usize {
-        self.weight_ih.shape()[1]
+        self.weights.input_size()
     }
 
     /// Hidden units `H`.
     pub fn hidden_size(&self) -> usize {
-        self.weight_hh.shape()[1]
+        self.weights.hidden_size()
     }
 
     /// The activation.
@@ -200,8 +237,7 @@ impl<T: Scalar> RnnCell<T> {
     /// One time step: `h' = act(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh)` for `x`
     /// `[N, I]` and `h` `[N, H]`; returns `h'` `[N, H]`.
     pub fn step<'t>(&mut self, x: Var<'t, T>, h: Var<'t, T>) -> Var<'t, T> {
-        let pre =
-            affine(x, &self.weight_ih, &self.bias_ih) + affine(h, &self.weight_hh, &self.bias_hh);
+        let pre = self.weights.preactivation(x, h);
         match self.nonlinearity {
             RnnNonlinearity::Tanh => pre.tanh(),
             RnnNonlinearity::Relu => pre.relu(),
@@ -223,17 +259,11 @@ impl<T: Scalar> Recurrent<T> for RnnCell<T> {
 
 impl<T: Scalar> Module<T> for RnnCell<T> {
     fn visit_params(&self, f: &mut dyn FnMut(&str, &Param<T>)) {
-        f("weight_ih", &self.weight_ih);
-        f("weight_hh", &self.weight_hh);
-        f("bias_ih", &self.bias_ih);
-        f("bias_hh", &self.bias_hh);
+        self.weights.visit(f);
     }
 
     fn visit_params_mut(&mut self, f: &mut dyn FnMut(&str, &mut Param<T>)) {
-        f("weight_ih", &mut self.weight_ih);
-        f("weight_hh", &mut self.weight_hh);
-        f("bias_ih", &mut self.bias_ih);
-        f("bias_hh", &mut self.bias_hh);
+        self.weights.visit_mut(f);
     }
 
     fn describe(&self) -> String {
@@ -271,10 +301,7 @@ impl<T: Scalar> fmt::Display for RnnCell<T> {
 /// `[N, 4H]` pre-activation is computed once and cut into the four gates
 /// with [`Var::narrow`].
 pub struct LstmCell<T: Scalar = f32> {
-    weight_ih: Param<T>,
-    weight_hh: Param<T>,
-    bias_ih: Param<T>,
-    bias_hh: Param<T>,
+    weights: Weights<T>,
 }
 
 impl<T: Scalar> LstmCell<T> {
@@ -282,10 +309,7 @@ impl<T: Scalar> LstmCell<T> {
     /// default init, `U(±1/√hidden)` for every parameter.
     pub fn new<R: rand::Rng + ?Sized>(input: usize, hidden: usize, rng: &mut R) -> Self {
         LstmCell {
-            weight_ih: recurrent_uniform(&[4 * hidden, input], hidden, rng),
-            weight_hh: recurrent_uniform(&[4 * hidden, hidden], hidden, rng),
-            bias_ih: recurrent_uniform(&[4 * hidden], hidden, rng),
-            bias_hh: recurrent_uniform(&[4 * hidden], hidden, rng),
+            weights: Weights::new(4, input, hidden, rng),
         }
     }
 
@@ -301,23 +325,19 @@ impl<T: Scalar> LstmCell<T> {
         bias_ih: Tensor<T>,
         bias_hh: Tensor<T>,
     ) -> Self {
-        check_shapes("LstmCell", 4, &weight_ih, &weight_hh, &bias_ih, &bias_hh);
         LstmCell {
-            weight_ih: Param::new(weight_ih),
-            weight_hh: Param::new(weight_hh),
-            bias_ih: Param::new(bias_ih),
-            bias_hh: Param::new(bias_hh),
+            weights: Weights::from_tensors("LstmCell", 4, weight_ih, weight_hh, bias_ih, bias_hh),
         }
     }
 
     /// Input features `I`.
     pub fn input_size(&self) -> usize {
-        self.weight_ih.shape()[1]
+        self.weights.input_size()
     }
 
     /// Hidden units `H`.
     pub fn hidden_size(&self) -> usize {
-        self.weight_hh.shape()[1]
+        self.weights.hidden_size()
     }
 
     /// One time step for `x` `[N, I]` and the state `(h, c)`, both
@@ -328,8 +348,7 @@ impl<T: Scalar> LstmCell<T> {
         (h, c): (Var<'t, T>, Var<'t, T>),
     ) -> (Var<'t, T>, Var<'t, T>) {
         let hidden = self.hidden_size();
-        let gates =
-            affine(x, &self.weight_ih, &self.bias_ih) + affine(h, &self.weight_hh, &self.bias_hh);
+        let gates = self.weights.preactivation(x, h);
         let gate = |k: usize| gates.narrow(1, k * hidden, hidden);
         let input_gate = gate(0).sigmoid();
         let forget_gate = gate(1).sigmoid();
@@ -356,17 +375,11 @@ impl<T: Scalar> Recurrent<T> for LstmCell<T> {
 
 impl<T: Scalar> Module<T> for LstmCell<T> {
     fn visit_params(&self, f: &mut dyn FnMut(&str, &Param<T>)) {
-        f("weight_ih", &self.weight_ih);
-        f("weight_hh", &self.weight_hh);
-        f("bias_ih", &self.bias_ih);
-        f("bias_hh", &self.bias_hh);
+        self.weights.visit(f);
     }
 
     fn visit_params_mut(&mut self, f: &mut dyn FnMut(&str, &mut Param<T>)) {
-        f("weight_ih", &mut self.weight_ih);
-        f("weight_hh", &mut self.weight_hh);
-        f("bias_ih", &mut self.bias_ih);
-        f("bias_hh", &mut self.bias_hh);
+        self.weights.visit_mut(f);
     }
 
     fn describe(&self) -> String {
