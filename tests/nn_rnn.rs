@@ -9,6 +9,7 @@ use gradflow::io::{load_state_dict, state_dict};
 use gradflow::monitor::{GradMonitor, GradStats, LayerKind};
 use gradflow::nn::{Layer, LstmCell, Module, Param, RnnCell, RnnNonlinearity, unroll};
 use gradflow::{Rng, SeedableRng, Tape, Tensor, Var};
+use proptest::prelude::*;
 
 fn normal(shape: &[usize], std: f64, seed: u64) -> Tensor<f64> {
     Tensor::normal(shape, 0.0, std, &mut Rng::seed_from_u64(seed))
@@ -73,35 +74,42 @@ impl Layer<f64> for Unrolled<LstmCell<f64>> {
     }
 }
 
-#[test]
-fn rnn_cell_grad_matches_finite_differences_over_four_steps_with_tanh_and_relu() {
-    let (batch, input, hidden, steps) = (3, 2, 4, 4);
-    for (seed, act) in [(1, RnnNonlinearity::Tanh), (2, RnnNonlinearity::Relu)] {
-        let mut rng = Rng::seed_from_u64(seed);
-        let cell = RnnCell::<f64>::new(input, hidden, act, &mut rng);
-        let mut unrolled = Unrolled {
-            cell,
-            steps,
-            input,
-            hidden,
-        };
-        let packed = normal(&[batch, steps * input + hidden], 1.0, seed + 10);
-        check_layer(&mut unrolled, &packed).unwrap_or_else(|e| panic!("{act:?}: {e}"));
-    }
-}
+proptest! {
+    // Each case checks every input and parameter element by central
+    // differences through the whole unrolled sequence: keep the count modest.
+    #![proptest_config(ProptestConfig::with_cases(16))]
 
-#[test]
-fn lstm_cell_grad_matches_finite_differences_over_three_steps() {
-    let (batch, input, hidden, steps) = (2, 3, 3, 3);
-    let cell = LstmCell::<f64>::new(input, hidden, &mut Rng::seed_from_u64(3));
-    let mut unrolled = Unrolled {
-        cell,
-        steps,
-        input,
-        hidden,
-    };
-    let packed = normal(&[batch, steps * input + 2 * hidden], 1.0, 4);
-    check_layer(&mut unrolled, &packed).unwrap();
+    #[test]
+    fn rnn_cell_grad_matches_finite_differences_through_time(
+        batch in 1usize..4,
+        input in 1usize..4,
+        hidden in 1usize..5,
+        steps in 1usize..6,
+        relu in any::<bool>(),
+        seed in 0u64..1000,
+    ) {
+        let act = if relu { RnnNonlinearity::Relu } else { RnnNonlinearity::Tanh };
+        let cell = RnnCell::<f64>::new(input, hidden, act, &mut Rng::seed_from_u64(seed));
+        let mut unrolled = Unrolled { cell, steps, input, hidden };
+        let packed = normal(&[batch, steps * input + hidden], 1.0, seed + 10_000);
+        let checked = check_layer(&mut unrolled, &packed);
+        prop_assert!(checked.is_ok(), "{act:?}: {}", checked.unwrap_err());
+    }
+
+    #[test]
+    fn lstm_cell_grad_matches_finite_differences_through_time(
+        batch in 1usize..3,
+        input in 1usize..4,
+        hidden in 1usize..4,
+        steps in 1usize..5,
+        seed in 0u64..1000,
+    ) {
+        let cell = LstmCell::<f64>::new(input, hidden, &mut Rng::seed_from_u64(seed));
+        let mut unrolled = Unrolled { cell, steps, input, hidden };
+        let packed = normal(&[batch, steps * input + 2 * hidden], 1.0, seed + 10_000);
+        let checked = check_layer(&mut unrolled, &packed);
+        prop_assert!(checked.is_ok(), "{}", checked.unwrap_err());
+    }
 }
 
 fn sigmoid(x: f64) -> f64 {
