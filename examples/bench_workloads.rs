@@ -71,12 +71,15 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
+/// The thread count gradflow's pool uses (`src/parallel.rs` reads the same
+/// variables in the same order).
 fn threads() -> usize {
     if cfg!(feature = "threading") {
-        std::env::var("MATMUL_NUM_THREADS")
-            .ok()
-            .and_then(|v| v.parse().ok())
+        ["GRADFLOW_NUM_THREADS", "MATMUL_NUM_THREADS"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok()?.trim().parse::<usize>().ok())
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1)
     } else {
         1
     }

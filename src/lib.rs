@@ -21,6 +21,10 @@
 //! assert!((p.sum_all().item() - 4.0).abs() < 1e-5);
 //! ```
 #![warn(missing_docs)]
+// Library code reports outside data through `Result` and states its
+// internal invariants where it relies on them (a local `#[allow]` with the
+// reason); tests, doctests and examples may unwrap (see `clippy.toml`).
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod check;
 mod dispatch;
@@ -29,6 +33,7 @@ pub mod io;
 pub mod monitor;
 pub mod nn;
 pub mod optim;
+pub(crate) mod parallel;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod scalar;

@@ -62,7 +62,7 @@ pub fn broadcast_pair(
 pub fn tensor(shape: Vec<usize>, low: f64, high: f64) -> impl Strategy<Value = Tensor<f64>> {
     let n: usize = shape.iter().product();
     prop::collection::vec(low..=high, n)
-        .prop_map(move |data| Tensor::from_vec(data, shape.clone()).expect("length matches"))
+        .prop_map(move |data| Tensor::from_parts(data, shape.clone().into()))
 }
 
 /// As [`tensor`], with every element at least `margin` away from each of

@@ -249,8 +249,28 @@ fn stack_case() -> impl Strategy<Value = (Vec<Tensor<f64>>, usize)> {
     })
 }
 
+/// `x` of `[leading.., in]`, `weight` `[out, in]` and `bias` `[out]` for `linear`.
+fn linear_case() -> impl Strategy<Value = (Tensor<f64>, Tensor<f64>, Tensor<f64>)> {
+    (shape(2, 3), 1usize..=4, 1usize..=4).prop_flat_map(|(mut leading, inputs, outputs)| {
+        leading.push(inputs);
+        (
+            tensor(leading, -2.0, 2.0),
+            tensor(vec![outputs, inputs], -2.0, 2.0),
+            tensor(vec![outputs], -2.0, 2.0),
+        )
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn linear_grad_matches_finite_differences_with_and_without_bias(
+        (x, w, b) in linear_case(),
+    ) {
+        assert_gradients(|v| v[0].linear(v[1], Some(v[2])), &[x.clone(), w.clone(), b])?;
+        assert_gradients(|v| v[0].linear(v[1], None), &[x, w])?;
+    }
 
     #[test]
     fn matmul_grad_matches_finite_differences_in_every_layout(

@@ -248,9 +248,9 @@ fn report_layout_snapshot() {
 const SNAPSHOT: &str = concat!(
     "gradient flow at step 0\n",
     "layer  kind        op                   rms     mean|g|      max|g|   zeros    dead    nan\n",
-    "0      weighted    add             4.251e-2    3.988e-2    6.819e-2      0%      0%      0\n",
+    "0      weighted    linear          4.251e-2    3.988e-2    6.819e-2      0%      0%      0\n",
     "1      activation  sigmoid         2.018e-1    1.872e-1    3.089e-1      0%      0%      0\n",
-    "2      weighted    add             2.269e-1    2.045e-1    3.339e-1      0%      0%      0\n",
+    "2      weighted    linear          2.269e-1    2.045e-1    3.339e-1      0%      0%      0\n",
     "first/last layer rms ratio: 1.874e-1\n",
     "global gradient norm (pre-clip): 2.518e0\n",
     "no findings: gradients flow\n",

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 
+use ::safetensors::Dtype;
 use ::safetensors::tensor::TensorInfo;
-use ::safetensors::{Dtype, SafeTensors};
 
 use super::atomic::write_atomic_in;
 use super::{StateDict, StateTensor};
@@ -65,15 +65,18 @@ pub fn from_bytes(bytes: &[u8]) -> Result<StateDict> {
 ///
 /// Reads files written by [`to_bytes`], by the safetensors crate and by
 /// `safetensors.torch.save_file`. Hostile input never panics and never
-/// makes it allocate more than a small multiple of `bytes.len()`.
+/// makes one allocation larger than `4 × bytes.len() + 1 MiB` (see
+/// `docs/fuzzing.md`).
 ///
 /// # Errors
-/// [`Error::InvalidFormat`] saying what is wrong: input shorter than the
-/// 8-byte length prefix, a header length over 100 MB or past the end of
-/// the input (a truncated file), a header that is not UTF-8 JSON, an empty
-/// or duplicate name, a dtype other than `F32`, `F64` and `I64`, offsets
-/// outside the data, overlapping or leaving gaps, a shape that does not
-/// match its byte count, trailing bytes.
+/// [`Error::InvalidFormat`] (its reason starting `invalid safetensors:`)
+/// saying what is wrong: input shorter than the 8-byte length prefix, a
+/// header length over 100 MB or past the end of the input (a truncated
+/// file), a header that is not UTF-8 JSON, an empty or duplicate name, a
+/// dtype other than `F32`, `F64` and `I64`, a shape of more than 1024
+/// dimensions or whose nonzero dimensions overflow, offsets outside the
+/// data, overlapping or leaving gaps, a shape that does not match its byte
+/// count, trailing bytes.
 pub fn from_bytes_with_metadata(bytes: &[u8]) -> Result<(StateDict, Metadata)> {
     decode(bytes, "from_bytes", "")
 }
@@ -232,7 +235,17 @@ fn elem_size(t: &StateTensor) -> usize {
     }
 }
 
+/// The most dimensions a tensor in a file may have. PyTorch's practical
+/// limit is far lower; the cap keeps a header of `[1,1,1,...]` from
+/// becoming a shape vector four times its size.
+pub(crate) const MAX_RANK: usize = 1024;
+
 /// Parses a file image. `source` (`"path: "` or empty) starts every reason.
+///
+/// Hostile input never panics and never makes one allocation larger than
+/// `4 × bytes.len() + 1 MiB`: the header is scanned and checked one entry
+/// at a time, so that nothing is built for an entry before the previous
+/// ones proved valid, and a shape is counted before it is parsed.
 pub(crate) fn decode(
     bytes: &[u8],
     context: &'static str,
@@ -240,7 +253,7 @@ pub(crate) fn decode(
 ) -> Result<(StateDict, Metadata)> {
     let bad = |reason: String| Error::InvalidFormat {
         context,
-        reason: format!("{source}{reason}"),
+        reason: format!("{source}invalid safetensors: {reason}"),
     };
     let len = bytes.len();
     let Some((prefix, rest)) = bytes.split_first_chunk::<8>() else {
@@ -267,15 +280,13 @@ pub(crate) fn decode(
             "the header is not valid UTF-8 ({e}) (corrupted header?)"
         ))
     })?;
-    let raw = top_level_entries(header).map_err(|e| bad(format!("{e} (corrupted header?)")))?;
 
-    // Names, metadata, dtypes and offsets, checked here so that every
-    // message names the tensor and so that the crate below only ever sees
-    // offsets inside the input.
-    let mut seen = HashSet::with_capacity(raw.len());
+    // Names, metadata, dtypes and offsets, checked entry by entry so that
+    // every message names the tensor and the first bad entry stops the scan.
+    let mut seen = HashSet::new();
     let mut metadata = Metadata::new();
-    let mut tensors: Vec<(String, TensorInfo)> = Vec::with_capacity(raw.len());
-    for (name, value) in raw {
+    let mut tensors: Vec<(String, TensorInfo)> = Vec::new();
+    let mut entry = |name: String, value: &str| -> Result<()> {
         if !seen.insert(name.clone()) {
             return Err(bad(format!(
                 "the name \"{name}\" appears twice in the header"
@@ -284,10 +295,18 @@ pub(crate) fn decode(
         if name == METADATA_KEY {
             metadata = serde_json::from_str(value)
                 .map_err(|e| bad(format!("\"{METADATA_KEY}\" must map names to strings: {e}")))?;
-            continue;
+            return Ok(());
         }
         if name.is_empty() {
             return Err(bad("a tensor has an empty name".to_string()));
+        }
+        // A valid entry has one comma per dimension past the first, one
+        // between its offsets and two between its fields.
+        let commas = value.bytes().filter(|&c| c == b',').count();
+        if commas > MAX_RANK + 2 {
+            return Err(bad(format!(
+                "tensor \"{name}\": its header entry has {commas} commas, more than a shape of at most {MAX_RANK} dimensions needs"
+            )));
         }
         let info: TensorInfo =
             serde_json::from_str(value).map_err(|e| bad(format!("tensor \"{name}\": {e}")))?;
@@ -319,8 +338,27 @@ pub(crate) fn decode(
                 end - begin
             )));
         }
+        // A zero-sized tensor's other dimensions must still describe a
+        // layout: their product (the strides) must fit in memory.
+        let layout = info
+            .shape
+            .iter()
+            .filter(|&&d| d != 0)
+            .try_fold(size, |a: usize, &d| a.checked_mul(d));
+        if layout.is_none_or(|b| b > isize::MAX as usize) {
+            return Err(bad(format!(
+                "tensor \"{name}\": shape {:?} is too large to lay out (its nonzero dimensions overflow)",
+                info.shape
+            )));
+        }
         tensors.push((name, info));
-    }
+        Ok(())
+    };
+    top_level_entries(header, &mut entry).map_err(|e| match e {
+        Scan::Syntax(e) => bad(format!("{e} (corrupted header?)")),
+        Scan::Entry(e) => e,
+    })?;
+
     let mut spans: Vec<(usize, usize, &str)> = tensors
         .iter()
         .map(|(n, i)| (i.data_offsets.0, i.data_offsets.1, n.as_str()))
@@ -347,12 +385,13 @@ pub(crate) fn decode(
         )));
     }
 
-    // The reference parser has the last word on validity.
-    let file = SafeTensors::deserialize(bytes).map_err(|e| bad(e.to_string()))?;
+    // Everything the safetensors crate's `SafeTensors::deserialize`
+    // validates has been checked above (it is not called: it parses the
+    // metadata into a `HashMap`, which a header of many tiny entries turns
+    // into an allocation many times the input's size).
     let mut state = StateDict::new();
     for (name, info) in tensors {
-        let view = file.tensor(&name).map_err(|e| bad(e.to_string()))?;
-        let raw = view.data();
+        let raw = &data[info.data_offsets.0..info.data_offsets.1];
         let shape = info.shape.as_slice();
         let tensor = match info.dtype {
             Dtype::F32 => {
@@ -388,35 +427,49 @@ pub(crate) fn decode(
     Ok((state, metadata))
 }
 
-/// The top-level `(name, raw JSON value)` pairs of a JSON object, in order
-/// and with duplicates kept (JSON maps lose both). Scans without recursion;
-/// anything malformed is an error, never a panic. Values are not checked
-/// here: each is parsed on its own afterwards.
-fn top_level_entries(s: &str) -> std::result::Result<Vec<(String, &str)>, String> {
+/// Why [`top_level_entries`] stopped: malformed JSON, or the caller's
+/// check of an entry.
+enum Scan {
+    Syntax(String),
+    Entry(Error),
+}
+
+/// Calls `entry` with the top-level `(name, raw JSON value)` pairs of a
+/// JSON object, in order and with duplicates kept (JSON maps lose both).
+/// Scans without recursion; anything malformed is an error, never a panic.
+/// Values are not checked here: `entry` parses each on its own.
+fn top_level_entries(
+    s: &str,
+    entry: &mut dyn FnMut(String, &str) -> Result<()>,
+) -> std::result::Result<(), Scan> {
+    let syntax = Scan::Syntax;
     let b = s.as_bytes();
     let mut i = skip_ws(b, 0);
     if b.get(i) != Some(&b'{') {
-        return Err("the header is not a JSON object".to_string());
+        return Err(syntax("the header is not a JSON object".to_string()));
     }
-    let mut out = Vec::new();
     i = skip_ws(b, i + 1);
     if b.get(i) == Some(&b'}') {
         i += 1;
     } else {
         loop {
             if b.get(i) != Some(&b'"') {
-                return Err(format!("expected a quoted name at byte {i} of the header"));
+                return Err(syntax(format!(
+                    "expected a quoted name at byte {i} of the header"
+                )));
             }
-            let end = string_end(b, i)?;
+            let end = string_end(b, i).map_err(syntax)?;
             let name: String = serde_json::from_str(&s[i..end])
-                .map_err(|e| format!("bad name at byte {i} of the header: {e}"))?;
+                .map_err(|e| syntax(format!("bad name at byte {i} of the header: {e}")))?;
             i = skip_ws(b, end);
             if b.get(i) != Some(&b':') {
-                return Err(format!("expected ':' after \"{name}\" in the header"));
+                return Err(syntax(format!(
+                    "expected ':' after \"{name}\" in the header"
+                )));
             }
             let start = skip_ws(b, i + 1);
-            i = value_end(b, start)?;
-            out.push((name, &s[start..i]));
+            i = value_end(b, start).map_err(syntax)?;
+            entry(name, &s[start..i]).map_err(Scan::Entry)?;
             i = skip_ws(b, i);
             match b.get(i) {
                 Some(b',') => i = skip_ws(b, i + 1),
@@ -424,14 +477,20 @@ fn top_level_entries(s: &str) -> std::result::Result<Vec<(String, &str)>, String
                     i += 1;
                     break;
                 }
-                _ => return Err(format!("expected ',' or '}}' at byte {i} of the header")),
+                _ => {
+                    return Err(syntax(format!(
+                        "expected ',' or '}}' at byte {i} of the header"
+                    )));
+                }
             }
         }
     }
     if skip_ws(b, i) != b.len() {
-        return Err("characters follow the header's JSON object".to_string());
+        return Err(syntax(
+            "characters follow the header's JSON object".to_string(),
+        ));
     }
-    Ok(out)
+    Ok(())
 }
 
 fn skip_ws(b: &[u8], mut i: usize) -> usize {
@@ -498,6 +557,7 @@ fn value_end(b: &[u8], start: usize) -> std::result::Result<usize, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::safetensors::SafeTensors;
 
     fn sample() -> StateDict {
         let mut s = StateDict::new();
@@ -603,14 +663,28 @@ mod tests {
         );
     }
 
+    /// The scanner's entries, collected.
+    fn entries(s: &str) -> std::result::Result<Vec<(String, String)>, String> {
+        let mut out = Vec::new();
+        top_level_entries(s, &mut |n, v| {
+            out.push((n, v.to_string()));
+            Ok(())
+        })
+        .map_err(|e| match e {
+            Scan::Syntax(e) => e,
+            Scan::Entry(e) => e.to_string(),
+        })?;
+        Ok(out)
+    }
+
     #[test]
     fn scanner_keeps_duplicates_and_order() {
-        let e = top_level_entries(r#" {"b": {"x": [1, "}"]}, "a\"q": 2 , "b":"s"}  "#).unwrap();
+        let e = entries(r#" {"b": {"x": [1, "}"]}, "a\"q": 2 , "b":"s"}  "#).unwrap();
         let names: Vec<&str> = e.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["b", "a\"q", "b"]);
         assert_eq!(e[0].1, r#"{"x": [1, "}"]}"#);
         assert_eq!(e[1].1.trim(), "2");
-        assert_eq!(top_level_entries("{}").unwrap(), vec![]);
+        assert_eq!(entries("{}").unwrap(), vec![]);
         for bad in [
             "",
             "[]",
@@ -622,7 +696,7 @@ mod tests {
             "{\"a\\",
             "{\"a\":[1",
         ] {
-            assert!(top_level_entries(bad).is_err(), "{bad:?}");
+            assert!(entries(bad).is_err(), "{bad:?}");
         }
     }
 

@@ -9,7 +9,7 @@
 
 use std::any::Any;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use crate::scalar::Scalar;
 use crate::tape::ParamId;
@@ -126,6 +126,9 @@ struct Entry {
 /// handle never keeps the monitor's hooks alive.
 #[derive(Default)]
 pub(crate) struct Registry {
+    /// Locked with poisoning ignored: a user hook that panicked while the
+    /// lock was held left the list whole (hooks never add or remove
+    /// entries), so the monitor stays usable after the panic is caught.
     entries: Mutex<Vec<Entry>>,
     /// Counts kept outside the lock: the sweep asks "any layer hook?" per
     /// labelled node and must not pay for a lock when there is none.
@@ -171,7 +174,7 @@ impl Registry {
             name: name.to_string(),
             action,
         };
-        let mut entries = self.entries.lock().expect("hook registry poisoned");
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         // One observer per site, and one modifier per site and priority:
         // registering again (e.g. each time a training loop restarts)
         // replaces instead of piling up; distinct priorities coexist.
@@ -196,7 +199,7 @@ impl Registry {
     }
 
     fn remove(&self, id: u64) {
-        let mut entries = self.entries.lock().expect("hook registry poisoned");
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(pos) = entries.iter().position(|e| e.id == id) {
             let old = entries.remove(pos);
             self.adjust(&old, -1);
@@ -217,7 +220,7 @@ impl Registry {
 
     /// Whether some modifier watches `name` at `site`.
     pub(crate) fn modifies(&self, site: SiteKind, name: &str) -> bool {
-        let entries = self.entries.lock().expect("hook registry poisoned");
+        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         entries
             .iter()
             .any(|e| e.site == site && e.name == name && matches!(e.action, Action::Modify { .. }))
@@ -226,7 +229,7 @@ impl Registry {
     /// Runs the modifiers (by priority, then registration) and then the
     /// observers registered for `ctx.site` and `ctx.name`.
     pub(crate) fn run<T: Scalar>(&self, ctx: &HookCtx<'_>, grad: &mut Tensor<T>, modify: bool) {
-        let mut entries = self.entries.lock().expect("hook registry poisoned");
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         if modify {
             let mut mods: Vec<&mut Entry> = entries
                 .iter_mut()
@@ -257,6 +260,9 @@ impl Registry {
     }
 }
 
+// `Scalar` is sealed and implemented for `f32` and `f64` only, so a tensor
+// that is not `Tensor<f32>` is a `Tensor<f64>`: the downcasts cannot fail.
+#[allow(clippy::expect_used)]
 fn grad_ref<T: Scalar>(t: &Tensor<T>) -> GradRef<'_> {
     let any = t as &dyn Any;
     match any.downcast_ref::<Tensor<f32>>() {
@@ -268,6 +274,8 @@ fn grad_ref<T: Scalar>(t: &Tensor<T>) -> GradRef<'_> {
     }
 }
 
+// As `grad_ref`: the downcasts cannot fail.
+#[allow(clippy::expect_used)]
 fn grad_mut<T: Scalar>(t: &mut Tensor<T>) -> GradMut<'_> {
     let any = t as &mut dyn Any;
     if any.is::<Tensor<f32>>() {

@@ -112,7 +112,9 @@ pub struct StepRecord {
     /// backward sweeps ([`Grads::anomaly`](crate::Grads::anomaly)), if the
     /// mode was on and found one.
     pub anomaly: Option<Anomaly>,
-    weighted_paths: Vec<String>,
+    /// Paths of layers that own parameters (a set: reloading a history
+    /// with many layers must not scan a list per layer).
+    weighted_paths: std::collections::BTreeSet<String>,
 }
 
 impl StepRecord {
@@ -124,13 +126,13 @@ impl StepRecord {
             global_norm: None,
             global_ema: None,
             anomaly: None,
-            weighted_paths: Vec::new(),
+            weighted_paths: std::collections::BTreeSet::new(),
         }
     }
 
     pub(crate) fn mark_weighted(&mut self, path: &str) {
-        if !self.weighted_paths.iter().any(|p| p == path) {
-            self.weighted_paths.push(path.to_string());
+        if !self.weighted_paths.contains(path) {
+            self.weighted_paths.insert(path.to_string());
         }
     }
 

@@ -372,7 +372,8 @@ impl<T: Scalar> Layer<T> for BatchNorm2d<T> {
         let c = self.running_mean().numel();
         assert!(
             shape.rank() == 4 && shape[1] == c,
-            "BatchNorm2d: expects [N, {c}, H, W], got {shape:?}"
+            "BatchNorm2d: expects [N, {c}, H, W], got {shape:?}; channels are dimension 1 \
+             (build BatchNorm2d::new with the previous layer's output channels)"
         );
         self.inner.forward_channels(x)
     }

@@ -6,7 +6,7 @@ use super::init::{Init, bias_bound};
 use super::{Layer, Module};
 use crate::scalar::Scalar;
 use crate::tape::{Param, Var};
-use crate::tensor::{Tensor, Transpose};
+use crate::tensor::Tensor;
 
 /// `y = x·Wᵀ + b`, as `torch.nn.Linear`: the weight is stored `[out, in]`,
 /// the bias `[out]`. The product reads `Wᵀ` through strides (no copy).
@@ -138,13 +138,29 @@ impl<T: Scalar> Module<T> for Dense<T> {
 
 impl<T: Scalar> Layer<T> for Dense<T> {
     /// `x·Wᵀ + b` for `x` of shape `[batch, in]` (or `[b, m, in]`).
+    ///
+    /// # Panics
+    /// If the last dimension of `x` is not the layer's input width.
+    #[track_caller]
     fn forward<'t>(&mut self, x: Var<'t, T>) -> Var<'t, T> {
-        let tape = x.tape();
-        let y = x.matmul_t(Transpose::No, tape.param(&self.weight), Transpose::Yes);
-        match &self.bias {
-            Some(b) => y + tape.param(b),
-            None => y,
+        let shape = x.shape();
+        let inputs = self.inputs();
+        if shape.dims().last() != Some(&inputs) {
+            panic!(
+                "{self}: input of shape {shape:?} has {} features but the layer takes {inputs}; \
+                 the input's last dimension must be {inputs} (or build the layer with that many inputs)",
+                shape
+                    .dims()
+                    .last()
+                    .map_or("no".to_string(), ToString::to_string)
+            );
         }
+        let tape = x.tape();
+        // One fused node (matmul and bias): `Var::linear`.
+        x.linear(
+            tape.param(&self.weight),
+            self.bias.as_ref().map(|b| tape.param(b)),
+        )
     }
 }
 

@@ -30,7 +30,8 @@ pub fn cross_entropy_smoothed<'t, T: Scalar>(
 }
 
 /// Binary cross-entropy of logits against targets in `[0, 1]` (same
-/// shape), in the stable form `max(x, 0) - x·y + ln(1 + e^(-|x|))`, as
+/// shape), in PyTorch's stable form `(1 - y)·x - logsigmoid(x)`, equal to
+/// `max(x, 0) - x·y + ln(1 + e^(-|x|))` for finite `x`, as
 /// `nn.BCEWithLogitsLoss()`.
 #[track_caller]
 pub fn bce_with_logits<'t, T: Scalar>(logits: Var<'t, T>, targets: Var<'t, T>) -> Var<'t, T> {

@@ -63,6 +63,16 @@ impl<T: Scalar> Module<T> for Residual<T> {
         }
     }
 
+    fn for_each_param_mut(&mut self, f: &mut dyn FnMut(&mut Param<T>)) {
+        self.block.for_each_param_mut(f);
+        if let Some(proj) = &mut self.projection {
+            proj.for_each_param_mut(f);
+        }
+        if let Some(a) = &mut self.alpha {
+            f(a);
+        }
+    }
+
     fn visit_buffers(&self, f: &mut dyn FnMut(&str, Buffer<'_, T>)) {
         self.block
             .visit_buffers(&mut |n, b| f(&join("block", n), b));
@@ -91,6 +101,7 @@ impl<T: Scalar> Module<T> for Residual<T> {
 }
 
 impl<T: Scalar> Layer<T> for Residual<T> {
+    #[track_caller]
     fn forward<'t>(&mut self, x: Var<'t, T>) -> Var<'t, T> {
         let tape = x.tape();
         let branch = {

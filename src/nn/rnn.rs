@@ -31,6 +31,10 @@ pub trait Recurrent<T: Scalar = f32>: Module<T> {
     /// Records one time step on `x`'s tape: `x` is `[N, input]`, the
     /// state's tensors `[N, hidden]`. The hidden state is the last node
     /// recorded, so it is the output of the scope the step runs in.
+    ///
+    /// `#[track_caller]` here (not only on the impls), so that a shape
+    /// panic points at the user's line through `dyn Recurrent` too.
+    #[track_caller]
     fn step<'t>(&mut self, x: Var<'t, T>, state: Self::State<'t>) -> Self::State<'t>;
 
     /// The hidden state `h` of a state.
@@ -61,6 +65,7 @@ pub trait Recurrent<T: Scalar = f32>: Module<T> {
 /// assert_eq!(hs.len(), 5);
 /// assert_eq!(hs[4].shape(), [2, 4]);
 /// ```
+#[track_caller]
 pub fn unroll<'t, T: Scalar, C: Recurrent<T> + ?Sized>(
     cell: &mut C,
     xs: &[Var<'t, T>],
@@ -147,6 +152,31 @@ impl<T: Scalar> Weights<T> {
 
     fn hidden_size(&self) -> usize {
         self.weight_hh.shape()[1]
+    }
+
+    /// Checks one step's operands: `x` `[N, I]` and each state tensor
+    /// `[N, H]` (the message names the cell and says what fits).
+    #[track_caller]
+    fn check_step(&self, cell: &str, x: Var<'_, T>, state: &[(&str, Var<'_, T>)]) {
+        let (input, hidden) = (self.input_size(), self.hidden_size());
+        let x = x.shape();
+        if x.rank() != 2 || x[1] != input {
+            panic!(
+                "{cell}: input of shape {x:?} must be [N, {input}] (batch, {input} input features); \
+                 one time step takes one [N, {input}] slice of the sequence (or build the cell with \
+                 the input's feature count)"
+            );
+        }
+        for &(name, s) in state {
+            let s = s.shape();
+            if s.dims() != [x[0], hidden] {
+                panic!(
+                    "{cell}: {name} of shape {s:?} must be [{}, {hidden}] (the input's batch, the \
+                     cell's {hidden} hidden units); start from zeros of that shape",
+                    x[0]
+                );
+            }
+        }
     }
 
     /// `x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh`, `[N, G·H]`; the weights are read
@@ -236,7 +266,13 @@ impl<T: Scalar> RnnCell<T> {
 
     /// One time step: `h' = act(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh)` for `x`
     /// `[N, I]` and `h` `[N, H]`; returns `h'` `[N, H]`.
+    ///
+    /// # Panics
+    /// If `x` is not `[N, I]` or `h` not `[N, H]`.
+    #[track_caller]
     pub fn step<'t>(&mut self, x: Var<'t, T>, h: Var<'t, T>) -> Var<'t, T> {
+        self.weights
+            .check_step("RnnCell", x, &[("hidden state", h)]);
         let pre = self.weights.preactivation(x, h);
         match self.nonlinearity {
             RnnNonlinearity::Tanh => pre.tanh(),
@@ -248,6 +284,7 @@ impl<T: Scalar> RnnCell<T> {
 impl<T: Scalar> Recurrent<T> for RnnCell<T> {
     type State<'t> = Var<'t, T>;
 
+    #[track_caller]
     fn step<'t>(&mut self, x: Var<'t, T>, h: Self::State<'t>) -> Self::State<'t> {
         RnnCell::step(self, x, h)
     }
@@ -342,11 +379,17 @@ impl<T: Scalar> LstmCell<T> {
 
     /// One time step for `x` `[N, I]` and the state `(h, c)`, both
     /// `[N, H]`; returns `(h', c')`. `h'` is recorded last.
+    ///
+    /// # Panics
+    /// If `x` is not `[N, I]` or `h` or `c` not `[N, H]`.
+    #[track_caller]
     pub fn step<'t>(
         &mut self,
         x: Var<'t, T>,
         (h, c): (Var<'t, T>, Var<'t, T>),
     ) -> (Var<'t, T>, Var<'t, T>) {
+        self.weights
+            .check_step("LstmCell", x, &[("hidden state h", h), ("cell state c", c)]);
         let hidden = self.hidden_size();
         let gates = self.weights.preactivation(x, h);
         let gate = |k: usize| gates.narrow(1, k * hidden, hidden);
@@ -363,6 +406,7 @@ impl<T: Scalar> LstmCell<T> {
 impl<T: Scalar> Recurrent<T> for LstmCell<T> {
     type State<'t> = (Var<'t, T>, Var<'t, T>);
 
+    #[track_caller]
     fn step<'t>(&mut self, x: Var<'t, T>, state: Self::State<'t>) -> Self::State<'t> {
         LstmCell::step(self, x, state)
     }

@@ -132,6 +132,12 @@ impl<T: Scalar> Module<T> for Sequential<T> {
         }
     }
 
+    fn for_each_param_mut(&mut self, f: &mut dyn FnMut(&mut Param<T>)) {
+        for layer in &mut self.layers {
+            layer.for_each_param_mut(f);
+        }
+    }
+
     fn visit_buffers(&self, f: &mut dyn FnMut(&str, Buffer<'_, T>)) {
         for (name, layer) in self.names.iter().zip(&self.layers) {
             layer.visit_buffers(&mut |n, b| f(&join(name, n), b));
@@ -156,6 +162,9 @@ impl<T: Scalar> Module<T> for Sequential<T> {
 }
 
 impl<T: Scalar> Layer<T> for Sequential<T> {
+    /// Runs the layers in order, each in its name scope. A layer's shape
+    /// panic points at the caller of this `forward`.
+    #[track_caller]
     fn forward<'t>(&mut self, mut x: Var<'t, T>) -> Var<'t, T> {
         let tape = x.tape();
         for (name, layer) in self.names.iter().zip(&mut self.layers) {

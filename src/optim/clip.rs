@@ -34,7 +34,8 @@ pub enum NonFinite {
 /// What [`clip_global_norm`] found and did.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ClipReport {
-    /// The global L2 norm of the model's gradients before clipping.
+    /// The global L2 norm of the model's gradients before clipping; `inf`
+    /// where PyTorch's sum of squares overflows the gradients' dtype.
     pub norm_before: f64,
     /// Their norm after clipping (recomputed; equal to `norm_before` when
     /// nothing was scaled, 0 when skipped).
@@ -62,14 +63,25 @@ const NORM_EPS: f64 = 1e-6;
 /// g ← g·scale   (only when scale < 1: small gradients are left bit-identical)
 /// ```
 ///
-/// The norm is [`Grads::global_norm`]'s: f64, overflow-safe, each parameter
-/// once (a layer used twice has one summed gradient), in ascending
-/// [`ParamId`] order. Only gradients of `model`'s parameters are counted
-/// and scaled, so vars kept with [`Tape::retain`](crate::Tape::retain) or
-/// leaves in the same `Grads` do not distort the norm; when `grads` holds
-/// only the model's gradients the norm is exactly `grads.global_norm()`.
+/// The norm is [`Grads::global_norm`]'s (f64, each parameter once — a
+/// layer used twice has one summed gradient — in ascending [`ParamId`]
+/// order), with PyTorch's overflow: PyTorch sums the squares in the
+/// gradients' dtype, so when `Σ g²` exceeds `T::MAX` (a norm above
+/// `√T::MAX`, about 1.8e19 for `f32`, e.g. one element of 1e20) its norm
+/// is `inf`, and so is this one — then `policy` applies, and
+/// [`NonFinite::Propagate`] zeroes the finite gradients, as PyTorch does.
+/// Squares are formed in `T`, as in PyTorch, so those that underflow
+/// count as 0 in both (gradients of 1e-25 in `f32` have norm 0; the scale
+/// is 1 either way, since the `1e-6` term dominates there).
+/// Only gradients of `model`'s parameters are counted and scaled, so vars
+/// kept with [`Tape::retain`](crate::Tape::retain) or leaves in the same
+/// `Grads` do not distort the norm; when `grads` holds only the model's
+/// gradients and the norm is below `√T::MAX` it is exactly
+/// `grads.global_norm()`.
 ///
-/// A NaN or infinite norm is handled by `policy` ([`NonFinite`]).
+/// A NaN or infinite norm is handled by `policy` ([`NonFinite`]). Under
+/// [`NonFinite::Error`] a norm that overflowed while every element is
+/// finite names no parameter.
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] if `max_norm` is negative or NaN;
@@ -92,6 +104,12 @@ pub fn clip_global_norm<T: Scalar>(
         ids.insert(p.id());
     });
     let norm = model_norm(grads, &ids);
+    // PyTorch's Σ g² in T overflows exactly when the norm exceeds √T::MAX.
+    let norm = if norm > T::max_value().as_f64().sqrt() {
+        f64::INFINITY
+    } else {
+        norm
+    };
     if !norm.is_finite() {
         match policy {
             NonFinite::Error => {

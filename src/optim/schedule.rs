@@ -25,7 +25,7 @@
 //! epoch) from 0, like PyTorch's `last_epoch` after construction.
 
 /// A learning rate as a function of the step.
-pub trait Schedule {
+pub trait Schedule: Send + Sync {
     /// The learning rate at `step` (counted from 0) for a base rate
     /// `base_lr`.
     fn lr(&self, step: usize, base_lr: f64) -> f64;

@@ -20,6 +20,71 @@
 //! assert_eq!(grads.get(&w).unwrap().to_vec(), vec![3.0, 4.0]); // ∂(w·x)/∂w = x
 //! # Ok::<(), gradflow::Error>(())
 //! ```
+//!
+//! # Threads
+//!
+//! A tape is single-threaded: it is neither `Send` nor `Sync` (its nodes
+//! sit in `RefCell`s and its hooks are plain closures), so it and its
+//! [`Var`]s stay on the thread that made them. Everything that outlives a
+//! step is `Send + Sync`: [`Tensor`], [`Param`], [`Grads`], every layer in
+//! [`nn`](crate::nn) (the [`Module`](crate::nn::Module) trait requires it),
+//! every optimizer, the monitor and state dicts. To train on several
+//! threads, give each thread its own model (or move one there) and build
+//! one tape per step on that thread; the results are bit-identical to
+//! training the same models one after another.
+//!
+//! ```
+//! use gradflow::nn::{Dense, Init, Layer};
+//! use gradflow::optim::{Optimizer, Sgd, SgdConfig};
+//! use gradflow::{Rng, SeedableRng, Tape, Tensor};
+//!
+//! let models: Vec<Dense<f32>> = (0..2)
+//!     .map(|seed| Dense::new(3, 1, Init::xavier_uniform(), &mut Rng::seed_from_u64(seed)))
+//!     .collect();
+//! let trained = std::thread::scope(|scope| {
+//!     let handles: Vec<_> = models
+//!         .into_iter()
+//!         .map(|mut model| {
+//!             scope.spawn(move || {
+//!                 let mut opt = Sgd::new(SgdConfig { lr: 0.1, ..SgdConfig::default() })?;
+//!                 for _ in 0..10 {
+//!                     let grads = {
+//!                         let tape = Tape::new(); // this thread's tape
+//!                         let x = tape.constant(Tensor::ones([4, 3]));
+//!                         let loss = model.forward(x).square().mean_all();
+//!                         tape.backward(loss)
+//!                     };
+//!                     opt.step(&mut model, &grads);
+//!                 }
+//!                 Ok::<_, gradflow::Error>(model)
+//!             })
+//!         })
+//!         .collect();
+//!     handles
+//!         .into_iter()
+//!         .map(|h| h.join().unwrap())
+//!         .collect::<Result<Vec<Dense<f32>>, _>>()
+//! })?;
+//! assert_eq!(trained.len(), 2);
+//! # Ok::<(), gradflow::Error>(())
+//! ```
+//!
+//! A tape cannot be sent to another thread:
+//!
+//! ```compile_fail,E0277
+//! let tape = gradflow::Tape::<f32>::new();
+//! std::thread::spawn(move || tape.len()); // `Tape` is not `Send`
+//! ```
+//!
+//! nor shared with one:
+//!
+//! ```compile_fail,E0277
+//! let tape = gradflow::Tape::<f32>::new();
+//! let x = tape.constant(gradflow::Tensor::ones([2]));
+//! std::thread::scope(|s| {
+//!     s.spawn(|| x.sum_all()); // `Var` borrows the tape, which is not `Sync`
+//! });
+//! ```
 
 mod anomaly;
 mod grads;
@@ -31,6 +96,7 @@ mod var;
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use anomaly::{Anomaly, Phase};
@@ -96,9 +162,10 @@ impl TapeOptions {
 
 /// A recording of one forward computation, and its reverse sweep.
 ///
-/// Single-threaded by design (`!Sync`): build one tape per step and per
-/// thread. Parameters live outside it ([`Param`]); `tape.param(&p)` puts one
-/// on the tape without copying its storage.
+/// Single-threaded by design (neither `Send` nor `Sync`, see the
+/// [module docs](self#threads)): build one tape per step and per thread.
+/// Parameters live outside it ([`Param`]); `tape.param(&p)` puts one on
+/// the tape without copying its storage.
 pub struct Tape<T: Scalar = f32> {
     id: u64,
     nodes: RefCell<Vec<Node<T>>>,
@@ -109,6 +176,9 @@ pub struct Tape<T: Scalar = f32> {
     options: TapeOptions,
     /// Anomaly mode: the first anomaly found on this tape.
     anomaly: RefCell<Option<Anomaly>>,
+    /// Keeps the tape `!Send + !Sync` whatever its fields become: hooks and
+    /// custom ops need not be `Send`, and the node arena is per thread.
+    _single_thread: PhantomData<*const ()>,
 }
 
 impl<T: Scalar> Default for Tape<T> {
@@ -129,11 +199,12 @@ impl<T: Scalar> Tape<T> {
             id: NEXT_TAPE_ID.fetch_add(1, Ordering::Relaxed),
             nodes: RefCell::new(arena::take_nodes()),
             params: RefCell::new(param::ParamIndex::default()),
-            scopes: RefCell::new(Scopes::new()),
+            scopes: RefCell::new(Scopes::recycled()),
             hooks: RefCell::new(Vec::new()),
             swept: Cell::new(false),
             options,
             anomaly: RefCell::new(None),
+            _single_thread: PhantomData,
         }
     }
 
@@ -424,6 +495,7 @@ mod backward;
 impl<T: Scalar> Drop for Tape<T> {
     fn drop(&mut self) {
         arena::give_back(std::mem::take(self.nodes.get_mut()));
+        std::mem::replace(self.scopes.get_mut(), Scopes::empty()).give_back();
     }
 }
 

@@ -21,6 +21,7 @@ impl ParamId {
         // Starts at 1 and never wraps in practice (2⁶⁴ ids); non-zero so
         // that `Option<ParamId>` in every tape node costs no extra word.
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        #[allow(clippy::expect_used)] // 2⁶⁴ - 1 ids at one per nanosecond last 584 years
         ParamId(std::num::NonZeroU64::new(id).expect("parameter ids exhausted"))
     }
 

@@ -116,12 +116,16 @@ pub(crate) fn is_trailing_block(small: &[usize], big: &[usize]) -> bool {
 /// The broadcast shape of `a` and `b`, or a panic naming `op`.
 #[track_caller]
 pub(crate) fn broadcast_shape(op: &str, a: &[usize], b: &[usize]) -> Shape {
-    Shape::broadcast(a, b).unwrap_or_else(|| {
-        panic!(
+    // A `match`, not `unwrap_or_else(|| panic!(..))`: a closure is not
+    // `#[track_caller]`, so its panic would point here instead of at the
+    // user's line.
+    match Shape::broadcast(a, b) {
+        Some(shape) => shape,
+        None => panic!(
             "{op}: shapes {a:?} and {b:?} do not broadcast: trailing dimensions must be equal or 1 \
              (reshape one operand, or add a size-1 axis where it should be repeated)"
-        )
-    })
+        ),
+    }
 }
 
 impl<T: Scalar> Tensor<T> {

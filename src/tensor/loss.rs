@@ -6,7 +6,8 @@
 //! Cross-entropy works from the row maximum `m`: `-log pⱼ = (m - xⱼ) +
 //! ln Σₖ exp(xₖ - m)`, a sum of two nonnegative terms, so logits near ±1e4
 //! give finite, accurate losses even in `f32`. Binary cross-entropy uses
-//! PyTorch's stable form `max(x, 0) - x·y + ln(1 + e^{-|x|})`.
+//! PyTorch's stable form `(1 - y)·x - logsigmoid(x)`, with
+//! `logsigmoid(x) = min(x, 0) - ln(1 + e^{-|x|})`.
 
 use super::binary::nan_max;
 use super::{Indices, Tensor};
@@ -116,7 +117,11 @@ impl<T: Scalar> Tensor<T> {
     /// of the same shape, as
     /// `torch.nn.functional.binary_cross_entropy_with_logits` with mean
     /// reduction, in PyTorch's stable form
-    /// `mean(max(x, 0) - x·y + ln(1 + e^{-|x|}))`: finite for any finite `x`.
+    /// `mean((1 - y)·x - logsigmoid(x))` with
+    /// `logsigmoid(x) = min(x, 0) - ln(1 + e^{-|x|})`: finite for any finite
+    /// `x`. At infinite logits it gives PyTorch's answers: `inf` at
+    /// `(x, y) = (inf, 0)`, NaN (from `0·inf` or `inf - inf`) at `(inf, 1)`,
+    /// `(-inf, 0)` and `(-inf, 1)`.
     ///
     /// # Panics
     /// If the shapes differ.
@@ -131,7 +136,10 @@ impl<T: Scalar> Tensor<T> {
             .data()
             .iter()
             .zip(targets.data())
-            .map(|(&x, &y)| x.max(T::zero()) - x * y + (-x.abs()).exp().ln_1p())
+            .map(|(&x, &y)| {
+                let log_sigmoid = x.min(T::zero()) - (-x.abs()).exp().ln_1p();
+                (T::one() - y) * x - log_sigmoid
+            })
             .sum();
         mean(total, self.numel())
     }

@@ -59,6 +59,24 @@ impl<'a, T: Scalar> MatRef<'a, T> {
         }
     }
 
+    /// Columns `start .. start + len` as a view of the same data.
+    fn columns(self, start: usize, len: usize) -> Self {
+        MatRef {
+            data: &self.data[(start * self.col_stride).min(self.data.len())..],
+            cols: len,
+            ..self
+        }
+    }
+
+    /// Rows `start .. start + len` as a view of the same data.
+    fn rows_range(self, start: usize, len: usize) -> Self {
+        MatRef {
+            data: &self.data[(start * self.row_stride).min(self.data.len())..],
+            rows: len,
+            ..self
+        }
+    }
+
     /// The index one past the last element the view can address.
     fn extent(&self) -> usize {
         if self.rows == 0 || self.cols == 0 {
@@ -94,24 +112,132 @@ pub(crate) fn gemm<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: &mut [T]) {
         small_gemm(a, b, c);
         return;
     }
+    let c = c.as_mut_ptr();
+    // SAFETY: `c` is a distinct `&mut` slice of exactly `m·n` elements,
+    // written with row stride `n`; the views are in bounds (asserted above).
+    unsafe { gemm_split(a, b, c, n) }
+}
+
+/// [`gemm`] into a fresh, uninitialized buffer: large products are written
+/// straight by matrixmultiply (beta 0 writes every element and reads none),
+/// so the buffer is not zeroed first — a memset of every product output
+/// was 2–3% of an MLP's step. Small and empty products zero it first.
+///
+/// # Panics
+/// As [`gemm`].
+pub(crate) fn gemm_uninit<T: Scalar>(
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    c: &mut [std::mem::MaybeUninit<T>],
+) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    assert_eq!(k, b.rows, "gemm: inner dimensions differ");
+    assert_eq!(c.len(), m * n, "gemm: output has the wrong length");
+    assert!(
+        a.extent() <= a.data.len() && b.extent() <= b.data.len(),
+        "gemm: view out of bounds"
+    );
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 || m * k * n <= SMALL_PRODUCT_MAX_FLOPS {
+        c.fill(std::mem::MaybeUninit::new(T::zero()));
+        // SAFETY: every element was just initialized; `MaybeUninit<T>` has
+        // `T`'s layout.
+        let c = unsafe { &mut *(c as *mut [std::mem::MaybeUninit<T>] as *mut [T]) };
+        gemm(a, b, c);
+        return;
+    }
+    // SAFETY: `c` is a distinct `&mut` buffer of exactly `m·n` elements,
+    // written (never read) with row stride `n` by gemm with beta 0; the
+    // views are in bounds (asserted above).
+    unsafe { gemm_split(a, b, c.as_mut_ptr().cast::<T>(), n) }
+}
+
+/// Products with at least this many multiply-adds are split in two and run
+/// on two cores when the `threading` feature has a second one. Below it the
+/// hand-off (≈ 1 µs to a spinning worker) and the duplicated packing cost
+/// more than the half product saves.
+pub const PARALLEL_PRODUCT_MIN_FLOPS: usize = 1 << 19;
+
+/// Splits the output's columns (or rows) in two halves for [`parallel::join`]
+/// (crate::parallel::join) when the product is large enough, else calls gemm.
+/// Each output element is computed by the same sequence of multiply-adds
+/// either way (matrixmultiply's blocking along `k` does not depend on `m` or
+/// `n`), so the result is bit-identical with one thread or two.
+///
+/// # Safety
+/// `a` and `b` in bounds of their slices; `c` valid for writes of
+/// `a.rows × b.cols` elements at `c[i·rsc + j]`, and not aliasing `a` or `b`.
+unsafe fn gemm_split<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: *mut T, rsc: usize) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    if m * k * n >= PARALLEL_PRODUCT_MIN_FLOPS && crate::parallel::threads() > 1 {
+        // Split the dimension whose halves duplicate less packing: halving
+        // `n` packs `a` twice, halving `m` packs `b` twice. Split points on
+        // multiples of 16 keep both halves on whole kernel tiles.
+        let split = |len: usize| len.div_ceil(32) * 16;
+        let c = SendPtr(c);
+        if m <= n && n >= 32 {
+            let n0 = split(n);
+            let (left, right) = (b.columns(0, n0), b.columns(n0, n - n0));
+            crate::parallel::join(
+                // SAFETY: the halves write disjoint column blocks of `c`.
+                || unsafe { gemm_raw(a, left, { c }.0, rsc) },
+                || unsafe { gemm_raw(a, right, { c }.0.add(n0), rsc) },
+            );
+            return;
+        }
+        if m >= 32 {
+            let m0 = split(m);
+            let (top, bottom) = (a.rows_range(0, m0), a.rows_range(m0, m - m0));
+            crate::parallel::join(
+                // SAFETY: the halves write disjoint row blocks of `c`.
+                || unsafe { gemm_raw(top, b, { c }.0, rsc) },
+                || unsafe { gemm_raw(bottom, b, { c }.0.add(m0 * rsc), rsc) },
+            );
+            return;
+        }
+        // SAFETY: forwarded.
+        return unsafe { gemm_raw(a, b, c.0, rsc) };
+    }
+    // SAFETY: forwarded.
+    unsafe { gemm_raw(a, b, c, rsc) }
+}
+
+/// A raw output pointer moved into [`crate::parallel::join`]'s closures.
+#[derive(Clone, Copy)]
+struct SendPtr<T>(*mut T);
+
+// SAFETY: each closure writes a disjoint block through it, and `join` waits
+// for both before the caller's `&mut` borrow of the output ends.
+unsafe impl<T: Send> Send for SendPtr<T> {}
+// SAFETY: as above; shared references to the wrapper only copy the pointer.
+unsafe impl<T: Send> Sync for SendPtr<T> {}
+
+/// matrixmultiply's gemm with beta 0.
+///
+/// # Safety
+/// As [`gemm_split`].
+#[inline]
+unsafe fn gemm_raw<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: *mut T, rsc: usize) {
     // SAFETY: `a` addresses `(m-1)·rsa + (k-1)·csa < a.data.len()` at most and
-    // `b` likewise (both asserted above through `extent`); `c` is a distinct
-    // `&mut` slice of exactly `m·n` elements written with strides `(n, 1)`, so
-    // it cannot alias `a` or `b`. matrixmultiply reads no element of `c`
+    // `b` likewise (checked by the callers through `extent`); `c` is valid
+    // for the `m × n` block with strides `(rsc, 1)` and aliases neither
+    // input (the caller's contract). matrixmultiply reads no element of `c`
     // because beta is 0. Strides fit `isize` because they index real slices.
     unsafe {
         T::gemm(
-            m,
-            k,
-            n,
+            a.rows,
+            a.cols,
+            b.cols,
             a.data.as_ptr(),
             a.row_stride as isize,
             a.col_stride as isize,
             b.data.as_ptr(),
             b.row_stride as isize,
             b.col_stride as isize,
-            c.as_mut_ptr(),
-            n as isize,
+            c,
+            rsc as isize,
             1,
         );
     }
@@ -173,7 +299,8 @@ impl<T: Scalar> Tensor<T> {
         assert!(
             k == k2,
             "matmul: inner dimensions differ: {sa:?}{} · {sb:?}{} multiplies [{m}, {k}] by [{k2}, {n}]; \
-             the columns of the left operand must equal the rows of the right",
+             the columns of the left operand must equal the rows of the right \
+             (check the operands' order, or transpose one with matmul_t)",
             if ta == Transpose::Yes { "ᵀ" } else { "" },
             if tb == Transpose::Yes { "ᵀ" } else { "" },
         );
@@ -190,16 +317,20 @@ impl<T: Scalar> Tensor<T> {
         } else {
             Shape::new(&[batch, m, n])
         };
-        Tensor::build(shape, |out| {
-            let (size_a, size_b) = (ra * ca, rb * cb);
-            for (i, c) in out.chunks_exact_mut((m * n).max(1)).enumerate().take(batch) {
-                let ia = if batch_a == 1 { 0 } else { i };
-                let ib = if batch_b == 1 { 0 } else { i };
-                let a = MatRef::new(&self.data()[ia * size_a..(ia + 1) * size_a], ra, ca, ta);
-                let b = MatRef::new(&other.data()[ib * size_b..(ib + 1) * size_b], rb, cb, tb);
-                gemm(a, b, c);
-            }
-        })
+        // SAFETY: the `batch` chunks of `m·n` cover the `batch·m·n`
+        // elements, and `gemm_uninit` initializes every element of each.
+        unsafe {
+            Tensor::build_uninit(shape, |out| {
+                let (size_a, size_b) = (ra * ca, rb * cb);
+                for (i, c) in out.chunks_exact_mut((m * n).max(1)).enumerate().take(batch) {
+                    let ia = if batch_a == 1 { 0 } else { i };
+                    let ib = if batch_b == 1 { 0 } else { i };
+                    let a = MatRef::new(&self.data()[ia * size_a..(ia + 1) * size_a], ra, ca, ta);
+                    let b = MatRef::new(&other.data()[ib * size_b..(ib + 1) * size_b], rb, cb, tb);
+                    gemm_uninit(a, b, c);
+                }
+            })
+        }
     }
 }
 

@@ -83,7 +83,28 @@ impl<T: Scalar> Tensor<T> {
     #[inline]
     pub(crate) fn build(shape: Shape, fill: impl FnOnce(&mut [T])) -> Tensor<T> {
         let mut data = zeroed_buffer::<T>(shape.numel());
+        // Just allocated and not yet shared: `get_mut` cannot fail.
+        #[allow(clippy::expect_used)]
         fill(Arc::get_mut(&mut data).expect("a new buffer is unique"));
+        Tensor { data, shape }
+    }
+
+    /// As [`Tensor::build`], without zeroing the buffer first.
+    ///
+    /// # Safety
+    /// `fill` must initialize every element of the slice it gets (also when
+    /// it panics midway the tensor is not built, so nothing is read).
+    #[inline]
+    pub(crate) unsafe fn build_uninit(
+        shape: Shape,
+        fill: impl FnOnce(&mut [std::mem::MaybeUninit<T>]),
+    ) -> Tensor<T> {
+        let mut data: Arc<[std::mem::MaybeUninit<T>]> = Arc::new_uninit_slice(shape.numel());
+        // Just allocated and not yet shared: `get_mut` cannot fail.
+        #[allow(clippy::expect_used)]
+        fill(Arc::get_mut(&mut data).expect("a new buffer is unique"));
+        // SAFETY: `fill` initialized every element (the caller's contract).
+        let data = unsafe { data.assume_init() };
         Tensor { data, shape }
     }
 

@@ -208,6 +208,9 @@ fn dots<T: Scalar, const FMA: bool>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: &mut 
                 &b.data[j * b.col_stride..][..k]
             });
             let full = k / LANES * LANES;
+            // Both slices are exactly `LANES` long, so the conversions
+            // cannot fail (and compile to no check in this hot loop).
+            #[allow(clippy::unwrap_used)]
             for p in (0..full).step_by(LANES) {
                 let x: &[T; LANES] = a_row[p..p + LANES].try_into().unwrap();
                 for (acc_q, col) in acc.iter_mut().zip(&cols) {

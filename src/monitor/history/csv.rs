@@ -174,7 +174,11 @@ fn from_csv(text: &str, context: &'static str) -> Result<Vec<StepRecord>> {
         pos: 0,
         line: 1,
     };
-    let (line, header) = reader
+    let Record {
+        line,
+        cells: header,
+        ..
+    } = reader
         .next_record()
         .map_err(|(line, reason)| at(line, reason))?
         .ok_or_else(|| invalid(context, "empty input: no header row".to_string()))?;
@@ -189,11 +193,19 @@ fn from_csv(text: &str, context: &'static str) -> Result<Vec<StepRecord>> {
         ));
     }
     let mut builder = CsvBuilder::default();
-    while let Some((line, cells)) = reader
+    while let Some(record) = reader
         .next_record()
         .map_err(|(line, reason)| at(line, reason))?
     {
-        builder.row(&cells).map_err(|reason| at(line, reason))?;
+        if record.count != NCOLS {
+            return Err(at(
+                record.line,
+                format!("expected {NCOLS} cells, found {}", record.count),
+            ));
+        }
+        builder
+            .row(&record.cells)
+            .map_err(|reason| at(record.line, reason))?;
     }
     Ok(builder.finish())
 }
@@ -209,13 +221,21 @@ struct CsvReader<'a> {
 
 type CsvResult<T> = std::result::Result<T, (usize, String)>;
 
+/// One CSV record: its first line, its first `NCOLS + 1` cells (enough to
+/// tell a right row from a wrong one) and how many cells it had.
+struct Record {
+    line: usize,
+    cells: Vec<String>,
+    count: usize,
+}
+
 impl CsvReader<'_> {
     fn peek(&self, ahead: usize) -> Option<u8> {
         self.text.as_bytes().get(self.pos + ahead).copied()
     }
 
     /// The next record and the line it starts on; blank lines are skipped.
-    fn next_record(&mut self) -> CsvResult<Option<(usize, Vec<String>)>> {
+    fn next_record(&mut self) -> CsvResult<Option<Record>> {
         loop {
             match (self.peek(0), self.peek(1)) {
                 (Some(b'\n'), _) => self.pos += 1,
@@ -229,8 +249,15 @@ impl CsvReader<'_> {
         }
         let start = self.line;
         let mut fields = Vec::new();
+        let mut count = 0usize;
         loop {
-            fields.push(self.field()?);
+            // Cells past one too many are counted, not kept: a line of a
+            // million commas must not become a million `String`s.
+            let cell = self.field()?;
+            count += 1;
+            if fields.len() <= NCOLS {
+                fields.push(cell);
+            }
             match (self.peek(0), self.peek(1)) {
                 (Some(b','), _) => self.pos += 1,
                 (Some(b'\n'), _) => {
@@ -252,7 +279,11 @@ impl CsvReader<'_> {
                 }
             }
         }
-        Ok(Some((start, fields)))
+        Ok(Some(Record {
+            line: start,
+            cells: fields,
+            count,
+        }))
     }
 
     fn field(&mut self) -> CsvResult<String> {
@@ -507,21 +538,31 @@ mod tests {
             pos: 0,
             line: 1,
         };
+        let mut next = || r.next_record().unwrap().map(|r| (r.line, r.cells));
         assert_eq!(
-            r.next_record().unwrap(),
+            next(),
             Some((1, vec!["a".to_string(), "b,\"c\"\nd".to_string()]))
         );
-        assert_eq!(
-            r.next_record().unwrap(),
-            Some((4, vec![String::new(), "x".to_string()]))
-        );
-        assert_eq!(r.next_record().unwrap(), None);
+        assert_eq!(next(), Some((4, vec![String::new(), "x".to_string()])));
+        assert_eq!(next(), None);
         let mut bad = CsvReader {
             text: "a\n\"open",
             pos: 0,
             line: 1,
         };
         bad.next_record().unwrap();
-        assert_eq!(bad.next_record().unwrap_err().0, 2);
+        assert!(matches!(bad.next_record(), Err((2, _))));
+    }
+
+    #[test]
+    fn csv_reader_counts_cells_past_the_ones_it_keeps() {
+        let mut r = CsvReader {
+            text: &",".repeat(100),
+            pos: 0,
+            line: 1,
+        };
+        let record = r.next_record().unwrap().unwrap();
+        assert_eq!(record.count, 101);
+        assert_eq!(record.cells.len(), NCOLS + 1);
     }
 }

@@ -20,7 +20,7 @@ use crate::tape::{Anomaly, ParamId, Phase};
 /// {"step":3,"global_norm":0.5,"global_ema":null,
 ///  "anomaly":{"phase":"backward","op":"sqrt","path":"2","node":7,"input":5,
 ///             "nonfinite":1,"numel":64},
-///  "layers":[{"path":"0","op":"add","kind":"weighted","order":4,"has_params":true,
+///  "layers":[{"path":"0","op":"linear","kind":"weighted","order":4,"has_params":true,
 ///             "numel":64,"l2":..,"sum_abs":..,"max_abs":..,"zeros":0,"nonfinite":0,"dead_frac":0.0}],
 ///  "params":[{"name":"0.weight","numel":..,"l2":..,"sum_abs":..,"max_abs":..,"zeros":..,
 ///             "nonfinite":..,"dead_frac":null,"weight_l2":..,"update_l2":null}]}
@@ -187,6 +187,7 @@ fn from_jsonl(text: &str, context: &'static str) -> Result<Vec<StepRecord>> {
             continue;
         }
         let at = |reason: String| invalid(context, format!("line {}: {reason}", i + 1));
+        check_array_density(line).map_err(at)?;
         let value: Value =
             serde_json::from_str(line).map_err(|e| at(format!("not valid JSON: {e}")))?;
         records.push(step_from_json(&value, &mut ids).map_err(at)?);
@@ -195,6 +196,59 @@ fn from_jsonl(text: &str, context: &'static str) -> Result<Vec<StepRecord>> {
 }
 
 type Object = Map<String, Value>;
+
+/// Refuses a line whose JSON arrays are too dense to be history records,
+/// before `serde_json` builds it.
+///
+/// `serde_json` holds an array as a `Vec<Value>`: 32 bytes per element and
+/// up to twice that while the vector grows, so `[0,0,0,...]` would ask the
+/// allocator for 32 bytes per byte of input. The format's arrays hold
+/// layer and parameter objects of a hundred bytes or more; an array with
+/// more than `16384 + len/16` elements (a bound that keeps every
+/// allocation under `4 × len + 1 MiB`) is an error. Strings are skipped;
+/// nesting deeper than `serde_json`'s limit of 128 is left to it to refuse
+/// (it stops there, so nothing past that point is ever built).
+fn check_array_density(line: &str) -> Parse<()> {
+    const SERDE_DEPTH_LIMIT: usize = 128;
+    let limit = 16_384 + line.len() / 16;
+    // Per open bracket: `Some(elements so far)` for an array, `None` for an object.
+    let mut open: Vec<Option<usize>> = Vec::new();
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'[' | b'{' => {
+                if open.len() == SERDE_DEPTH_LIMIT {
+                    return Ok(());
+                }
+                open.push((b[i] == b'[').then_some(1));
+            }
+            b']' | b'}' => {
+                open.pop();
+            }
+            b',' => {
+                if let Some(Some(n)) = open.last_mut() {
+                    *n += 1;
+                    if *n > limit {
+                        return Err(format!(
+                            "an array of more than {limit} elements in a {}-byte line is too dense to hold history records",
+                            line.len()
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
+}
 
 fn step_from_json(value: &Value, ids: &mut HashMap<String, ParamId>) -> Parse<StepRecord> {
     let obj = value

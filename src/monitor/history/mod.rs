@@ -78,6 +78,7 @@ const OP_NAMES: &[&str] = &[
     "min",
     "var",
     "matmul",
+    "linear",
     // shape
     "reshape",
     "permute",

@@ -54,7 +54,8 @@ pub(super) fn orthogonal<T: Scalar, R: RandomSource + ?Sized>(
         let q = thin_q(&mut a, cols, rows);
         q.into_iter().map(|x| T::of(gain * x)).collect()
     };
-    Tensor::from_vec(data, shape).expect("orthogonal: rows·cols is the shape's element count")
+    // rows·cols elements, the shape's count.
+    Tensor::from_parts(data, shape.into())
 }
 
 /// The thin `Q` (`m×n`, column-major) of the column-major `m×n` matrix `a`

@@ -255,7 +255,7 @@ fn conv_backward<T: Scalar>(
         for (k, chunk) in dyd.chunks_exact(l).enumerate() {
             db[k % o] += chunk.iter().fold(T::zero(), |s, &v| s + v);
         }
-        (b, Tensor::from_vec(db, [o]).expect("bias length"))
+        (b, Tensor::from_parts(db, [o].into()))
     });
     let dw = ctx.needs(weight).then(|| {
         let xd = ctx.value(x).data();
@@ -273,7 +273,7 @@ fn conv_backward<T: Scalar>(
                 *a += b;
             }
         }
-        Tensor::from_vec(dw, ctx.value(weight).shape_ref().clone()).expect("weight length")
+        Tensor::from_parts(dw, ctx.value(weight).shape_ref().clone())
     });
     let dx = ctx.needs(x).then(|| {
         let wd = ctx.value(weight).data();

@@ -189,8 +189,10 @@ impl<'t, T: Scalar> Var<'t, T> {
     /// Binary cross-entropy of logits `x` (this var) against targets `y`
     /// of the same shape, as
     /// `torch.nn.functional.binary_cross_entropy_with_logits` (mean
-    /// reduction), in the stable form
-    /// `L = mean(max(x, 0) - x·y + ln(1 + e^{-|x|}))`.
+    /// reduction), in PyTorch's stable form
+    /// `L = mean((1 - y)·x - logsigmoid(x))`,
+    /// `logsigmoid(x) = min(x, 0) - ln(1 + e^{-|x|})` (NaN where PyTorch's
+    /// is: `(±inf, 1)` and `(-inf, 0)`).
     /// ∂L/∂x = `(σ(x) - y)/numel`, ∂L/∂y = `-x/numel`.
     ///
     /// # Panics

@@ -10,9 +10,11 @@ pub(crate) mod binary;
 pub(crate) mod conv;
 pub mod custom;
 pub(crate) mod index;
+pub(crate) mod linear;
 pub(crate) mod loss;
 pub(crate) mod matmul;
 pub mod norm;
+mod norm_kernels;
 pub(crate) mod reduce;
 pub(crate) mod shape;
 pub(crate) mod softmax;
@@ -31,6 +33,7 @@ pub(crate) enum Op<T: Scalar> {
     Binary(binary::BinaryOp),
     Reduce(reduce::ReduceOp),
     MatMul(matmul::MatMulOp),
+    Linear(linear::LinearOp),
     Shape(shape::ShapeOp),
     Index(index::IndexOp),
     Softmax(softmax::SoftmaxOp),
@@ -62,6 +65,7 @@ impl<T: Scalar> Op<T> {
                 f(op.a);
                 f(op.b);
             }
+            Op::Linear(op) => op.inputs().for_each(f),
             Op::Shape(op) => op.inputs().iter().copied().for_each(f),
             Op::Index(op) => f(op.x),
             Op::Softmax(op) => f(op.x),
@@ -80,6 +84,7 @@ impl<T: Scalar> Op<T> {
             Op::Binary(op) => op.kind.name(),
             Op::Reduce(op) => op.kind.name(),
             Op::MatMul(_) => "matmul",
+            Op::Linear(_) => "linear",
             Op::Shape(op) => op.name(),
             Op::Index(op) => op.name(),
             Op::Softmax(op) => op.kind.name(),
@@ -113,6 +118,7 @@ impl<T: Scalar> Op<T> {
             Op::Binary(op) => op.backward(grad, ctx),
             Op::Reduce(op) => op.backward(out, grad, ctx),
             Op::MatMul(op) => op.backward(grad, ctx),
+            Op::Linear(op) => op.backward(grad, ctx),
             Op::Shape(op) => op.backward(grad, ctx),
             Op::Index(op) => op.backward(grad, ctx),
             Op::Softmax(op) => op.backward(out, grad, ctx),

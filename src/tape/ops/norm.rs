@@ -14,6 +14,7 @@ use crate::tape::backward::Ctx;
 use crate::tensor::Tensor;
 
 use super::Op;
+use super::norm_kernels::{self as kernels, Layout, moments};
 
 pub(crate) struct NormOp<T: Scalar> {
     x: usize,
@@ -23,79 +24,6 @@ pub(crate) struct NormOp<T: Scalar> {
     /// Per-group mean and `1/√(σ² + eps)`.
     mean: Vec<T>,
     invstd: Vec<T>,
-}
-
-/// How elements are grouped and which affine entry applies to each.
-#[derive(Clone, Copy)]
-enum Layout {
-    /// `x` viewed as `[n, c, l]`: one group per channel `c` (batch norm).
-    Channels { n: usize, c: usize, l: usize },
-    /// `x` viewed as `[rows, d]`: one group per row (layer norm).
-    Rows { rows: usize, d: usize },
-}
-
-impl Layout {
-    /// Calls `f(i, group, affine index)` for every flat element `i`, in
-    /// order, walking the layout's loops instead of dividing `i` (two
-    /// integer divisions per element made the norms the slowest ops).
-    #[inline(always)]
-    fn for_each(self, mut f: impl FnMut(usize, usize, usize)) {
-        let mut i = 0;
-        match self {
-            Layout::Channels { n, c, l } => {
-                for _ in 0..n {
-                    for ch in 0..c {
-                        for _ in 0..l {
-                            f(i, ch, ch);
-                            i += 1;
-                        }
-                    }
-                }
-            }
-            Layout::Rows { rows, d } => {
-                for r in 0..rows {
-                    for j in 0..d {
-                        f(i, r, j);
-                        i += 1;
-                    }
-                }
-            }
-        }
-    }
-
-    fn groups(self) -> usize {
-        match self {
-            Layout::Channels { c, .. } => c,
-            Layout::Rows { rows, .. } => rows,
-        }
-    }
-
-    fn group_size(self) -> usize {
-        match self {
-            Layout::Channels { n, l, .. } => n * l,
-            Layout::Rows { d, .. } => d,
-        }
-    }
-}
-
-/// Group means and biased variances (two passes, fixed order).
-fn moments<T: Scalar>(x: &[T], layout: Layout) -> (Vec<T>, Vec<T>) {
-    let groups = layout.groups();
-    let count = T::of(layout.group_size() as f64);
-    let mut mean = vec![T::zero(); groups];
-    layout.for_each(|i, g, _| mean[g] += x[i]);
-    for m in &mut mean {
-        *m /= count;
-    }
-    let mut var = vec![T::zero(); groups];
-    layout.for_each(|i, g, _| {
-        let d = x[i] - mean[g];
-        var[g] += d * d;
-    });
-    for v in &mut var {
-        *v /= count;
-    }
-    (mean, var)
 }
 
 impl<T: Scalar> NormOp<T> {
@@ -112,46 +40,45 @@ impl<T: Scalar> NormOp<T> {
 
     pub(crate) fn backward(&self, dy: Tensor<T>, ctx: &mut Ctx<'_, T>) {
         let x = ctx.value(self.x).clone();
-        let gamma = self.gamma.map(|g| ctx.value(g).clone());
         let layout = self.layout;
-        let groups = layout.groups();
-        let m = T::of(layout.group_size() as f64);
+        let gamma_t = self.gamma.map(|g| ctx.value(g).clone());
+        let ones;
+        let gamma = match &gamma_t {
+            Some(t) => t.data(),
+            None => {
+                ones = vec![T::one(); affine_len(layout)];
+                &ones
+            }
+        };
         let (xd, dyd) = (x.data(), dy.data());
-        let xhat = |i: usize, g: usize| (xd[i] - self.mean[g]) * self.invstd[g];
-        let gamma_at = |a: usize| gamma.as_ref().map_or(T::one(), |t| t.data()[a]);
+        let sums = kernels::backward_sums(xd, dyd, layout, &self.mean, &self.invstd, gamma);
         if ctx.needs(self.x) {
-            let mut sum_g = vec![T::zero(); groups];
-            let mut sum_gx = vec![T::zero(); groups];
-            layout.for_each(|i, g, a| {
-                let gi = dyd[i] * gamma_at(a);
-                sum_g[g] += gi;
-                sum_gx[g] += gi * xhat(i, g);
-            });
             let dx = Tensor::build(x.shape_ref().clone(), |out| {
-                layout.for_each(|i, g, a| {
-                    let gi = dyd[i] * gamma_at(a);
-                    out[i] = self.invstd[g] / m * (m * gi - sum_g[g] - xhat(i, g) * sum_gx[g]);
-                });
+                let (mean, invstd) = (&self.mean, &self.invstd);
+                kernels::backward_dx(xd, dyd, layout, mean, invstd, gamma, &sums, out);
             });
             ctx.send(self.x, dx);
         }
-        let affine_len = gamma.as_ref().map(|t| t.numel());
-        if let (Some(gi), Some(len)) = (self.gamma, affine_len)
+        if let Some(gi) = self.gamma
             && ctx.needs(gi)
         {
-            let mut dg = vec![T::zero(); len];
-            layout.for_each(|i, g, a| dg[a] += dyd[i] * xhat(i, g));
             let shape = ctx.value(gi).shape_ref().clone();
-            ctx.send(gi, Tensor::from_vec(dg, shape).expect("affine length"));
+            ctx.send(gi, Tensor::from_parts(sums.dgamma, shape));
         }
         if let Some(bi) = self.beta
             && ctx.needs(bi)
         {
             let shape = ctx.value(bi).shape_ref().clone();
-            let mut db = vec![T::zero(); shape.numel()];
-            layout.for_each(|i, _, a| db[a] += dyd[i]);
-            ctx.send(bi, Tensor::from_vec(db, shape).expect("affine length"));
+            ctx.send(bi, Tensor::from_parts(sums.dbeta, shape));
         }
+    }
+}
+
+/// Entries of `γ` and `β`: one per channel, or one per normalized element.
+fn affine_len(layout: Layout) -> usize {
+    match layout {
+        Layout::Channels { c, .. } => c,
+        Layout::Rows { d, .. } => d,
     }
 }
 
@@ -164,19 +91,25 @@ fn normalize<T: Scalar>(
     gamma: Option<&Tensor<T>>,
     beta: Option<&Tensor<T>>,
 ) -> Tensor<T> {
-    let xd = x.data();
-    let (gamma, beta) = (gamma.map(|t| t.data()), beta.map(|t| t.data()));
+    let len = affine_len(layout);
+    let ones;
+    let gamma = match gamma {
+        Some(g) => g.data(),
+        None => {
+            ones = vec![T::one(); len];
+            &ones
+        }
+    };
+    let zeros;
+    let beta = match beta {
+        Some(b) => b.data(),
+        None => {
+            zeros = vec![T::zero(); len];
+            &zeros
+        }
+    };
     Tensor::build(x.shape_ref().clone(), |out| {
-        layout.for_each(|i, g, a| {
-            let mut y = (xd[i] - mean[g]) * invstd[g];
-            if let Some(gm) = gamma {
-                y *= gm[a];
-            }
-            if let Some(bt) = beta {
-                y += bt[a];
-            }
-            out[i] = y;
-        });
+        kernels::normalize(x.data(), layout, mean, invstd, gamma, beta, out);
     })
 }
 
@@ -290,8 +223,8 @@ impl<'t, T: Scalar> Var<'t, T> {
             (y, mean, var, invstd)
         };
         let stats = BatchStats {
-            mean: Tensor::from_vec(mean.clone(), [mean.len()]).expect("length"),
-            var: Tensor::from_vec(var.clone(), [var.len()]).expect("length"),
+            mean: Tensor::from_parts(mean.clone(), [mean.len()].into()),
+            var: Tensor::from_parts(var.clone(), [var.len()].into()),
             count: layout.group_size(),
         };
         let op = NormOp {
