@@ -1,7 +1,8 @@
 //! One training step of each of the four workloads shared with the PyTorch,
 //! candle, burn and dfdx benchmarks in `../shared/bench` (see
 //! `benches/common/workloads.rs`). `cargo bench --bench training`; with
-//! `--features threading` matrixmultiply uses `MATMUL_NUM_THREADS` threads.
+//! `--features threading` large products use two cores
+//! (`GRADFLOW_NUM_THREADS` sets the pool's size).
 //! The peers' own JSON format comes from `examples/bench_workloads.rs`.
 
 use std::hint::black_box;

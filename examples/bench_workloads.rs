@@ -4,8 +4,8 @@
 //! `{"peer":"gradflow","workload":..,"median_ms":..,"min_ms":..,"max_ms":..,"threads":..}`.
 //!
 //! ```sh
-//! cargo run --release --features threading --example bench_workloads
-//! MATMUL_NUM_THREADS=2 cargo run --release --features threading --example bench_workloads
+//! cargo run --release --features threading --example bench_workloads      # the CPU count (2 here)
+//! GRADFLOW_NUM_THREADS=1 cargo run --release --features threading --example bench_workloads
 //! ```
 //!
 //! 10 warm-up steps, then the median of 50 timed steps; for `tiny` each
