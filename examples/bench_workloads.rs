@@ -71,20 +71,6 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// The thread count gradflow's pool uses (`src/parallel.rs` reads the same
-/// variables in the same order).
-fn threads() -> usize {
-    if cfg!(feature = "threading") {
-        ["GRADFLOW_NUM_THREADS", "MATMUL_NUM_THREADS"]
-            .iter()
-            .find_map(|v| std::env::var(v).ok()?.trim().parse::<usize>().ok())
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .max(1)
-    } else {
-        1
-    }
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let memory = args.iter().any(|a| a == "--memory");
@@ -114,7 +100,7 @@ fn main() {
             "{{\"peer\":\"gradflow\",\"workload\":\"{name}\",\"median_ms\":{median:.4},\"min_ms\":{:.4},\"max_ms\":{:.4},\"threads\":{},\"final_loss\":{loss:.6}",
             samples_ms[0],
             samples_ms[49],
-            threads()
+            gradflow::num_threads()
         );
         if memory {
             let before = LIVE.load(Ordering::Relaxed);

@@ -43,6 +43,7 @@ pub mod tensor;
 pub mod testing;
 
 pub use error::{Error, Result};
+pub use parallel::threads as num_threads;
 pub use rand::SeedableRng;
 pub use scalar::Scalar;
 pub use tape::{

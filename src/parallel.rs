@@ -17,8 +17,11 @@
 //! (matrixmultiply's variable, so one setting governs both), else the
 //! number of logical CPUs; read once.
 
-/// How many threads [`join`] may use (1 without the `threading` feature).
-pub(crate) fn threads() -> usize {
+/// How many threads gradflow's products may use: 1 without the `threading`
+/// feature, else `GRADFLOW_NUM_THREADS`, else `MATMUL_NUM_THREADS`, else
+/// the number of logical CPUs (read once; re-exported as
+/// `gradflow::num_threads`).
+pub fn threads() -> usize {
     imp::threads()
 }
 

@@ -94,13 +94,7 @@ impl<'a, T: Scalar> MatRef<'a, T> {
 /// callers check shapes first; this guards the `unsafe` call).
 #[inline]
 pub(crate) fn gemm<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: &mut [T]) {
-    let (m, k, n) = (a.rows, a.cols, b.cols);
-    assert_eq!(k, b.rows, "gemm: inner dimensions differ");
-    assert_eq!(c.len(), m * n, "gemm: output has the wrong length");
-    assert!(
-        a.extent() <= a.data.len() && b.extent() <= b.data.len(),
-        "gemm: view out of bounds"
-    );
+    let (m, k, n) = check_operands(a, b, c.len());
     if m == 0 || n == 0 {
         return;
     }
@@ -118,6 +112,31 @@ pub(crate) fn gemm<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: &mut [T]) {
     unsafe { gemm_split(a, b, c, n) }
 }
 
+/// `(m, k, n)` of `a·b` into an output of `len` elements, after checking
+/// the shapes and that both views stay inside their slices (this guards the
+/// `unsafe` gemm calls).
+fn check_operands<T: Scalar>(
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    len: usize,
+) -> (usize, usize, usize) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    assert_eq!(k, b.rows, "gemm: inner dimensions differ");
+    assert_eq!(len, m * n, "gemm: output has the wrong length");
+    assert!(
+        a.extent() <= a.data.len() && b.extent() <= b.data.len(),
+        "gemm: view out of bounds"
+    );
+    (m, k, n)
+}
+
+/// `a·b` as a new tensor of `shape` (which must hold `a.rows × b.cols`
+/// elements), written by [`gemm_uninit`] without zeroing first.
+pub(crate) fn product<T: Scalar>(shape: Shape, a: MatRef<'_, T>, b: MatRef<'_, T>) -> Tensor<T> {
+    // SAFETY: `gemm_uninit` initializes every element of the output.
+    unsafe { Tensor::build_uninit(shape, |out| gemm_uninit(a, b, out)) }
+}
+
 /// [`gemm`] into a fresh, uninitialized buffer: large products are written
 /// straight by matrixmultiply (beta 0 writes every element and reads none),
 /// so the buffer is not zeroed first — a memset of every product output
@@ -130,13 +149,7 @@ pub(crate) fn gemm_uninit<T: Scalar>(
     b: MatRef<'_, T>,
     c: &mut [std::mem::MaybeUninit<T>],
 ) {
-    let (m, k, n) = (a.rows, a.cols, b.cols);
-    assert_eq!(k, b.rows, "gemm: inner dimensions differ");
-    assert_eq!(c.len(), m * n, "gemm: output has the wrong length");
-    assert!(
-        a.extent() <= a.data.len() && b.extent() <= b.data.len(),
-        "gemm: view out of bounds"
-    );
+    let (m, k, n) = check_operands(a, b, c.len());
     if m == 0 || n == 0 {
         return;
     }

@@ -8,7 +8,7 @@
 use crate::scalar::Scalar;
 use crate::tape::Var;
 use crate::tape::backward::Ctx;
-use crate::tensor::matmul::{MatRef, gemm_uninit};
+use crate::tensor::matmul::{MatRef, product};
 use crate::tensor::{Shape, Tensor, Transpose};
 
 use super::Op;
@@ -37,44 +37,27 @@ impl LinearOp {
         // batch) is the slower product, so one core waited, and the
         // worker's own output buffer came from its own malloc arena, with
         // fresh pages to fault in on every step.
-        let (dx, dw) = (
-            {
-                need_x.then(|| {
-                    // SAFETY: `gemm_uninit` initializes the whole output.
-                    unsafe {
-                        Tensor::build_uninit(x.shape_ref().clone(), |out| {
-                            let g = MatRef::new(gd, rows, outputs, Transpose::No);
-                            let w = MatRef::new(w.data(), outputs, inputs, Transpose::No);
-                            gemm_uninit(g, w, out);
-                        })
-                    }
-                })
-            },
-            {
-                need_w.then(|| {
-                    // SAFETY: `gemm_uninit` initializes the whole output.
-                    unsafe {
-                        Tensor::build_uninit(w.shape_ref().clone(), |out| {
-                            let gt = MatRef::new(gd, rows, outputs, Transpose::Yes);
-                            let x = MatRef::new(x.data(), rows, inputs, Transpose::No);
-                            gemm_uninit(gt, x, out);
-                        })
-                    }
-                })
-            },
-        );
-        let db = self.b.filter(|&b| ctx.needs(b)).map(|b| {
-            let shape = ctx.value(b).shape_ref().clone();
-            let sums = Tensor::build(shape, |acc| {
-                // Row by row, in order: a fixed summation order per column.
-                for row in gd.chunks_exact(outputs.max(1)) {
-                    for (a, &v) in acc.iter_mut().zip(row) {
-                        *a += v;
-                    }
-                }
-            });
-            (b, sums)
+        let dx = need_x.then(|| {
+            let g = MatRef::new(gd, rows, outputs, Transpose::No);
+            product(
+                x.shape_ref().clone(),
+                g,
+                MatRef::new(w.data(), outputs, inputs, Transpose::No),
+            )
         });
+        let dw = need_w.then(|| {
+            let gt = MatRef::new(gd, rows, outputs, Transpose::Yes);
+            product(
+                w.shape_ref().clone(),
+                gt,
+                MatRef::new(x.data(), rows, inputs, Transpose::No),
+            )
+        });
+        // The same row-sum kernel the broadcast add's backward uses.
+        let db = self
+            .b
+            .filter(|&b| ctx.needs(b))
+            .map(|b| (b, g.sum_to(ctx.value(b).shape_ref().clone())));
         if let Some(dx) = dx {
             ctx.send(self.x, dx);
         }
@@ -138,14 +121,9 @@ impl<'t, T: Scalar> Var<'t, T> {
             let (x, w) = (self.value_ref(), weight.value_ref());
             let b = bias.map(|b| b.value());
             let rows = x.numel() / inputs.max(1);
-            // SAFETY: `gemm_uninit` initializes the whole output.
-            let mut y = unsafe {
-                Tensor::build_uninit(Shape::new(&dims), |out| {
-                    let xm = MatRef::new(x.data(), rows, inputs, Transpose::No);
-                    let wt = MatRef::new(w.data(), outputs, inputs, Transpose::Yes);
-                    gemm_uninit(xm, wt, out);
-                })
-            };
+            let xm = MatRef::new(x.data(), rows, inputs, Transpose::No);
+            let wt = MatRef::new(w.data(), outputs, inputs, Transpose::Yes);
+            let mut y = product(Shape::new(&dims), xm, wt);
             if let Some(b) = &b {
                 // The new buffer is unique: no copy.
                 for row in y.data_mut().chunks_exact_mut(outputs.max(1)) {

@@ -65,17 +65,29 @@ enum Walk {
 /// `Σ f(a[i], b[i])` in eight lanes, then the lanes in order, then the tail.
 #[inline(always)]
 fn lane_sum<T: Scalar>(a: &[T], b: &[T], f: impl Fn(T, T) -> T) -> T {
-    let mut acc = [T::zero(); 8];
+    lane_sums(a, b, |x, y| [f(x, y)])[0]
+}
+
+/// `K` sums of one pass, each as [`lane_sum`] would add it.
+#[inline(always)]
+fn lane_sums<T: Scalar, const K: usize>(a: &[T], b: &[T], f: impl Fn(T, T) -> [T; K]) -> [T; K] {
+    let mut acc = [[T::zero(); 8]; K];
     let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
     let (at, bt) = (ac.remainder(), bc.remainder());
     for (x, y) in ac.zip(bc) {
-        for k in 0..8 {
-            acc[k] += f(x[k], y[k]);
+        for l in 0..8 {
+            let v = f(x[l], y[l]);
+            for k in 0..K {
+                acc[k][l] += v[k];
+            }
         }
     }
-    let mut s = acc.iter().fold(T::zero(), |s, &v| s + v);
+    let mut s = acc.map(|lanes| lanes.iter().fold(T::zero(), |s, &v| s + v));
     for (&x, &y) in at.iter().zip(bt) {
-        s += f(x, y);
+        let v = f(x, y);
+        for k in 0..K {
+            s[k] += v[k];
+        }
     }
     s
 }
@@ -245,10 +257,13 @@ pub(super) fn backward_sums<T: Scalar>(
                 for (k, (run, drun)) in x.chunks_exact(l).zip(dy.chunks_exact(l)).enumerate() {
                     let ch = k % c;
                     let (m, sd, g) = (mean[ch], invstd[ch], gamma[ch]);
-                    let dxh = lane_sum(run, drun, |v, dv| dv * ((v - m) * sd));
-                    let dsum = lane_sum(run, drun, |_, dv| dv);
-                    s.sum_g[ch] += lane_sum(run, drun, |_, dv| dv * g);
-                    s.sum_gx[ch] += lane_sum(run, drun, |v, dv| dv * g * ((v - m) * sd));
+                    // One pass for the four sums.
+                    let [dxh, dsum, sg, sgx] = lane_sums(run, drun, |v, dv| {
+                        let xh = (v - m) * sd;
+                        [dv * xh, dv, dv * g, dv * g * xh]
+                    });
+                    s.sum_g[ch] += sg;
+                    s.sum_gx[ch] += sgx;
                     s.dgamma[ch] += dxh;
                     s.dbeta[ch] += dsum;
                 }
