@@ -11,9 +11,11 @@
 //! 10 warm-up steps, then the median of 50 timed steps; for `tiny` each
 //! timed sample is the mean of 20 steps (a single step is too short for the
 //! clock). `--memory` adds each workload's peak heap during a step, counted
-//! by a counting global allocator, beside the bytes a step must hold
-//! (`docs/performance.md` gives the formula). Pass workload names to run
-//! only those.
+//! by a counting global allocator from the heap the process held before the
+//! workload was built (so it counts the model, optimizer, batch and step),
+//! beside the bytes a step must hold (`docs/performance.md` gives the
+//! formula); each workload then runs in a process of its own. Pass
+//! workload names to run only those.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -78,13 +80,53 @@ fn main() {
         .into_iter()
         .filter(|n| !args.iter().any(|a| !a.starts_with("--")) || args.iter().any(|a| a == n))
         .collect();
+    if memory && chosen.len() > 1 {
+        // A thread keeps its tapes' spare allocations after a workload
+        // ends; the next one would reuse them uncounted. One process each.
+        for name in chosen {
+            let exe = std::env::current_exe().expect("the running example's path");
+            let child = std::process::Command::new(exe)
+                .args(["--memory", name])
+                .output()
+                .expect("the example runs itself");
+            print!("{}", String::from_utf8_lossy(&child.stdout));
+            assert!(
+                child.status.success(),
+                "{name}: {}",
+                String::from_utf8_lossy(&child.stderr)
+            );
+        }
+        return;
+    }
     for name in chosen {
+        // What the process held before this workload existed (the
+        // runtime's own allocations, the arguments, stdout's buffer): not
+        // the training step's, so not counted in its figures.
+        let process = LIVE.load(Ordering::Relaxed);
         let mut w = Workload::new(name);
         let per_sample = if name == "tiny" { 20 } else { 1 };
         let warmup = if name == "tiny" { 100 } else { 10 };
         for _ in 0..warmup {
             w.step();
         }
+        // Measured after the warm-up (the step's recycled allocations have
+        // their steady size) and before the timing loop allocates its
+        // samples, so the figure is the model's and the step's alone.
+        let heap = memory.then(|| {
+            let before = LIVE.load(Ordering::Relaxed);
+            PEAK.store(before, Ordering::Relaxed);
+            w.step();
+            let peak = PEAK.load(Ordering::Relaxed);
+            // Fresh pages a steady step touches: 0 when every buffer it
+            // allocates comes back from the allocator's free lists.
+            let faults = minor_faults().map(|f0| {
+                for _ in 0..20 {
+                    w.step();
+                }
+                minor_faults().map_or(f64::NAN, |f1| (f1 - f0) as f64 / 20.0)
+            });
+            (before - process, peak - process, faults)
+        });
         let mut samples_ms = Vec::with_capacity(50);
         let mut loss = 0.0;
         for _ in 0..50 {
@@ -102,19 +144,27 @@ fn main() {
             samples_ms[49],
             gradflow::num_threads()
         );
-        if memory {
-            let before = LIVE.load(Ordering::Relaxed);
-            PEAK.store(before, Ordering::Relaxed);
-            w.step();
-            let peak = PEAK.load(Ordering::Relaxed);
+        if let Some((before, peak, faults)) = heap {
             let must = w.must_hold_bytes();
             line += &format!(
                 ",\"heap_before_step_bytes\":{before},\"peak_heap_bytes\":{peak},\"must_hold_bytes\":{must},\"peak_over_must\":{:.3},\"params\":{}",
                 peak as f64 / must as f64,
                 w.num_params()
             );
+            if let Some(f) = faults {
+                line += &format!(",\"minor_faults_per_step\":{f:.2}");
+            }
         }
         line.push('}');
         println!("{line}");
     }
+}
+
+/// The process's minor page faults so far (Linux: `/proc/self/stat`'s
+/// tenth field; `None` elsewhere).
+fn minor_faults() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) may hold spaces; fields after its ')'.
+    let rest = stat.rsplit_once(')')?.1;
+    rest.split_whitespace().nth(7)?.parse().ok()
 }

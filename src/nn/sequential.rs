@@ -24,8 +24,27 @@ use crate::tensor::{Shape, Tensor};
 /// assert_eq!(gradflow::nn::Module::num_params(&model), 4 * 8 + 8 + 8 * 2 + 2);
 /// ```
 pub struct Sequential<T: Scalar = f32> {
+    // Children are named by their index ("0", "1", ... as PyTorch's
+    // `nn.Sequential`), written out when needed rather than stored.
     layers: Vec<Box<dyn Layer<T>>>,
-    names: Vec<String>,
+}
+
+/// Layer `i`'s name, written into `buf`: forward names every layer on every
+/// step, and a model's stored `String` per layer was a tenth of a tiny
+/// network's bookkeeping.
+fn index_name(i: usize, buf: &mut [u8; 20]) -> &str {
+    let mut at = buf.len();
+    let mut rest = i;
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    std::str::from_utf8(&buf[at..]).unwrap_or_default()
 }
 
 impl<T: Scalar> Default for Sequential<T> {
@@ -37,10 +56,7 @@ impl<T: Scalar> Default for Sequential<T> {
 impl<T: Scalar> Sequential<T> {
     /// An empty chain.
     pub fn new() -> Self {
-        Sequential {
-            layers: Vec::new(),
-            names: Vec::new(),
-        }
+        Sequential { layers: Vec::new() }
     }
 
     /// Appends a layer (builder style).
@@ -56,7 +72,10 @@ impl<T: Scalar> Sequential<T> {
 
     /// Appends a boxed layer.
     pub fn add_boxed(&mut self, layer: Box<dyn Layer<T>>) {
-        self.names.push(self.layers.len().to_string());
+        // A model is built once and kept for the whole run: its list is
+        // held at its length rather than doubled (a few dozen layers cost
+        // a few dozen small reallocations, once).
+        self.layers.reserve_exact(1);
         self.layers.push(layer);
     }
 
@@ -97,7 +116,9 @@ impl<T: Scalar> Sequential<T> {
         )];
         let mut total = 0;
         self.set_training(false);
-        for (name, layer) in self.names.iter().zip(&mut self.layers) {
+        for (i, layer) in self.layers.iter_mut().enumerate() {
+            let name = &mut [0; 20];
+            let name = index_name(i, name);
             x = layer.forward(x);
             let n = layer.num_params();
             total += n;
@@ -121,13 +142,17 @@ impl<T: Scalar> Sequential<T> {
 
 impl<T: Scalar> Module<T> for Sequential<T> {
     fn visit_params(&self, f: &mut dyn FnMut(&str, &Param<T>)) {
-        for (name, layer) in self.names.iter().zip(&self.layers) {
+        for (i, layer) in self.layers.iter().enumerate() {
+            let name = &mut [0; 20];
+            let name = index_name(i, name);
             layer.visit_params(&mut |n, p| f(&join(name, n), p));
         }
     }
 
     fn visit_params_mut(&mut self, f: &mut dyn FnMut(&str, &mut Param<T>)) {
-        for (name, layer) in self.names.iter().zip(&mut self.layers) {
+        for (i, layer) in self.layers.iter_mut().enumerate() {
+            let name = &mut [0; 20];
+            let name = index_name(i, name);
             layer.visit_params_mut(&mut |n, p| f(&join(name, n), p));
         }
     }
@@ -139,13 +164,17 @@ impl<T: Scalar> Module<T> for Sequential<T> {
     }
 
     fn visit_buffers(&self, f: &mut dyn FnMut(&str, Buffer<'_, T>)) {
-        for (name, layer) in self.names.iter().zip(&self.layers) {
+        for (i, layer) in self.layers.iter().enumerate() {
+            let name = &mut [0; 20];
+            let name = index_name(i, name);
             layer.visit_buffers(&mut |n, b| f(&join(name, n), b));
         }
     }
 
     fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&str, BufferMut<'_, T>)) {
-        for (name, layer) in self.names.iter().zip(&mut self.layers) {
+        for (i, layer) in self.layers.iter_mut().enumerate() {
+            let name = &mut [0; 20];
+            let name = index_name(i, name);
             layer.visit_buffers_mut(&mut |n, b| f(&join(name, n), b));
         }
     }
@@ -167,7 +196,9 @@ impl<T: Scalar> Layer<T> for Sequential<T> {
     #[track_caller]
     fn forward<'t>(&mut self, mut x: Var<'t, T>) -> Var<'t, T> {
         let tape = x.tape();
-        for (name, layer) in self.names.iter().zip(&mut self.layers) {
+        for (i, layer) in self.layers.iter_mut().enumerate() {
+            let name = &mut [0; 20];
+            let name = index_name(i, name);
             let _scope = tape.scope(name);
             x = layer.forward(x);
         }
@@ -179,7 +210,9 @@ impl<T: Scalar> fmt::Display for Sequential<T> {
     /// One line per layer with its parameter count.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "Sequential(")?;
-        for (name, layer) in self.names.iter().zip(&self.layers) {
+        for (i, layer) in self.layers.iter().enumerate() {
+            let name = &mut [0; 20];
+            let name = index_name(i, name);
             writeln!(
                 f,
                 "  ({name}): {}  [{} params]",
@@ -188,5 +221,17 @@ impl<T: Scalar> fmt::Display for Sequential<T> {
             )?;
         }
         write!(f, ")  total {} params", self.num_params())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::index_name;
+
+    #[test]
+    fn index_names_are_the_decimal_indices() {
+        for i in [0, 7, 9, 10, 99, 100, 12345, usize::MAX] {
+            assert_eq!(index_name(i, &mut [0; 20]), i.to_string());
+        }
     }
 }

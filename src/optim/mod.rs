@@ -45,7 +45,6 @@ pub mod schedule;
 mod sgd;
 
 use std::collections::{BTreeMap, HashSet};
-use std::hash::BuildHasherDefault;
 
 pub use adam::{Adam, AdamConfig, WeightDecay};
 pub use clip::{ClipReport, NonFinite, clip_global_norm, clip_value};
@@ -169,17 +168,18 @@ pub(crate) fn for_each_update<T: Scalar>(
     grads: &Grads<T>,
     mut update: impl FnMut(ParamId, &[usize], &mut [T], &[T], &mut Accum),
 ) -> UpdateNorms {
-    // Ids are unique integers: hash them as they are (SipHash showed in
-    // the profile of tiny networks).
+    // A flag per gradient, by its place in the table: catches a parameter
+    // registered twice (shared weights) without hashing.
     let n = grads.len();
-    let mut seen: HashSet<ParamId, BuildHasherDefault<IdHasher>> =
-        HashSet::with_capacity_and_hasher(n, BuildHasherDefault::default());
+    let mut seen = vec![false; n];
     let mut entries = Vec::with_capacity(n);
     let mut mismatch = None;
     model.for_each_param_mut(&mut |p: &mut Param<T>| {
         let id = p.id();
-        let Some(g) = grads.get_id(id) else { return };
-        if !seen.insert(id) {
+        let Some((pos, g)) = grads.find(id) else {
+            return;
+        };
+        if std::mem::replace(&mut seen[pos], true) {
             return;
         }
         if g.shape() != p.shape() {
@@ -208,26 +208,6 @@ pub(crate) fn for_each_update<T: Scalar>(
     }
     entries.sort_unstable_by_key(|e| e.id);
     UpdateNorms { entries }
-}
-
-/// A hasher for [`ParamId`]s, which are distinct counters already.
-#[derive(Default)]
-pub(crate) struct IdHasher(u64);
-
-impl std::hash::Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        // Spread the counter's low bits over the word (hashbrown takes
-        // its bucket from the top bits).
-        self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
-    }
 }
 
 /// Sums of squares for [`UpdateNorm`]: per chunk in the element type, totals in f64.

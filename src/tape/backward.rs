@@ -7,11 +7,83 @@ use super::{Grads, Node};
 use crate::scalar::Scalar;
 use crate::tensor::Tensor;
 
+/// Gradients in flight during the sweep, kept sparsely: a node's gradient
+/// lives here from its first consumer's rule until its own turn, so a chain
+/// of layers needs a handful of slots however long the tape (a table with
+/// a slot per node was most of a tiny network's bookkeeping).
+struct Pending<T: Scalar> {
+    /// Per node: its index in `live`, or [`NONE`].
+    slot_of: Vec<u32>,
+    /// `(node, gradient so far)`, in no particular order.
+    live: Vec<(usize, Tensor<T>)>,
+    /// The capacities the two vectors came with, and `live`'s peak length,
+    /// for giving them back (see `arena`).
+    capacities: (usize, usize),
+    live_peak: usize,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl<T: Scalar> Pending<T> {
+    /// No gradients yet for nodes `0..n`.
+    fn new(n: usize) -> Pending<T> {
+        // Slot indices are u32 (4 bytes a node); 2³² nodes would be 480 GB
+        // of tape.
+        assert!(
+            n < NONE as usize,
+            "a tape of {n} nodes is too long to sweep"
+        );
+        let mut slot_of: Vec<u32> = super::arena::take_vec();
+        let live: Vec<(usize, Tensor<T>)> = super::arena::take_vec();
+        let capacities = (slot_of.capacity(), live.capacity());
+        slot_of.resize(n, NONE);
+        Pending {
+            slot_of,
+            live,
+            capacities,
+            live_peak: 0,
+        }
+    }
+
+    /// The gradient sent so far to node `i`, removed.
+    fn take(&mut self, i: usize) -> Option<Tensor<T>> {
+        let slot = std::mem::replace(&mut self.slot_of[i], NONE);
+        if slot == NONE {
+            return None;
+        }
+        let (_, grad) = self.live.swap_remove(slot as usize);
+        if let Some(&(moved, _)) = self.live.get(slot as usize) {
+            self.slot_of[moved] = slot;
+        }
+        Some(grad)
+    }
+
+    /// Stores `grad` for node `i`, or adds it to what `i` has (fan-in).
+    fn add(&mut self, i: usize, grad: Tensor<T>) {
+        match self.slot_of[i] {
+            NONE => {
+                // Fewer live gradients than nodes, so this fits in a u32.
+                self.slot_of[i] = self.live.len() as u32;
+                self.live.push((i, grad));
+                self.live_peak = self.live_peak.max(self.live.len());
+            }
+            slot => self.live[slot as usize].1.add_inplace(&grad),
+        }
+    }
+
+    /// Returns the vectors' allocations for the next sweep on this thread.
+    fn give_back(self) {
+        let n = self.slot_of.len();
+        super::arena::give_back_vec(self.slot_of, self.capacities.0, n);
+        super::arena::give_back_vec(self.live, self.capacities.1, self.live_peak);
+    }
+}
+
 /// What a backward rule sees: the values of the nodes before it, and a sink
 /// for the gradients it sends to its inputs.
 pub(crate) struct Ctx<'a, T: Scalar> {
     nodes: &'a [Node<T>],
-    grads: &'a mut [Option<Tensor<T>>],
+    pending: &'a mut Pending<T>,
     /// Anomaly mode: check each sent gradient for NaN/±Inf.
     check: bool,
     /// The first non-finite gradient sent: `(input, nonfinite, numel)`.
@@ -44,10 +116,7 @@ impl<T: Scalar> Ctx<'_, T> {
         if self.check {
             self.check_sent(i, &grad);
         }
-        match &mut self.grads[i] {
-            slot @ None => *slot = Some(grad),
-            Some(acc) => acc.add_inplace(&grad),
-        }
+        self.pending.add(i, grad);
     }
 
     /// Anomaly mode: notes the first non-finite gradient sent, and stops
@@ -75,23 +144,32 @@ pub(super) fn run<T: Scalar>(
     // Anomaly mode: check gradients until the first non-finite one.
     mut check: bool,
 ) -> Grads<T> {
-    let mut result = Grads::new();
     if !nodes[output].requires_grad {
-        return result;
+        return Grads::new();
     }
+    // Sized exactly: the table outlives the sweep (a tiny network's
+    // optimizer step ran with a doubling-grown table a third empty).
+    let (mut params, mut vars) = (0, 0);
+    for node in &nodes[..=output] {
+        match (node.grad_id, node.param) {
+            (Some(_), true) => params += 1,
+            (Some(_), false) => vars += 1,
+            (None, _) => {}
+        }
+    }
+    let mut result = Grads::for_sweep(tape_id, params, vars);
     if !retain {
         // Nodes recorded after the output cannot lead to it.
         nodes.truncate(output + 1);
     }
-    let mut grads: Vec<Option<Tensor<T>>> = super::arena::take_vec();
-    grads.resize_with(output + 1, || None);
-    grads[output] = Some(seed);
+    let mut pending = Pending::new(output + 1);
+    pending.add(output, seed);
     // Latest node first; the stable sort keeps registration order per node.
     hooks.sort_by_key(|h| std::cmp::Reverse(h.node()));
     let mut next_hook = 0;
 
     for i in (0..=output).rev() {
-        let Some(mut grad) = grads[i].take() else {
+        let Some(mut grad) = pending.take(i) else {
             if !retain {
                 nodes.truncate(i);
             }
@@ -153,8 +231,10 @@ pub(super) fn run<T: Scalar>(
             }
         }
         if node.op.is_leaf() {
-            if let Some(id) = node.grad_id {
-                result.insert_var((tape_id, i), id, grad);
+            match node.grad_id {
+                Some(id) if node.param => result.insert_param(id, grad),
+                Some(id) => result.insert_var((tape_id, i), id, grad),
+                None => {}
             }
         } else {
             if let Some(id) = node.grad_id {
@@ -162,7 +242,7 @@ pub(super) fn run<T: Scalar>(
             }
             let mut ctx = Ctx {
                 nodes: before,
-                grads: &mut grads[..i],
+                pending: &mut pending,
                 check,
                 bad: None,
             };
@@ -188,6 +268,6 @@ pub(super) fn run<T: Scalar>(
         }
     }
     result.finish();
-    super::arena::give_back_vec(grads);
+    pending.give_back();
     result
 }

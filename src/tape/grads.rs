@@ -19,6 +19,10 @@ pub struct Grads<T: Scalar = f32> {
     by_id: Vec<(ParamId, Tensor<T>)>,
     /// `(tape id, node index) → id` for leaf and retained vars.
     vars: Vec<((u64, usize), ParamId)>,
+    /// The tapes whose sweeps made these gradients: a parameter's var on
+    /// one of them finds its gradient through that tape's parameter index
+    /// (a `vars` entry per parameter per step cost more than the ids).
+    tapes: Vec<u64>,
     /// Anomaly mode's first offender (boxed: `Grads` stays small).
     anomaly: Option<Box<Anomaly>>,
 }
@@ -29,6 +33,7 @@ impl<T: Scalar> Grads<T> {
         Grads {
             by_id: Vec::new(),
             vars: Vec::new(),
+            tapes: Vec::new(),
             anomaly: None,
         }
     }
@@ -62,6 +67,23 @@ impl<T: Scalar> Grads<T> {
 
     /// Records a gradient during the sweep, unsorted; [`Grads::finish`]
     /// sorts once at the end (the sweep meets each id once).
+    /// No gradients yet from tape `tape`'s sweep, with room for `params`
+    /// parameters and `vars` other vars without reallocating.
+    pub(crate) fn for_sweep(tape: u64, params: usize, vars: usize) -> Grads<T> {
+        Grads {
+            by_id: Vec::with_capacity(params + vars),
+            vars: Vec::with_capacity(vars),
+            tapes: vec![tape],
+            anomaly: None,
+        }
+    }
+
+    /// A parameter's gradient from the sweep (each parameter is one node
+    /// of a tape, so it arrives once).
+    pub(crate) fn insert_param(&mut self, id: ParamId, grad: Tensor<T>) {
+        self.by_id.push((id, grad));
+    }
+
     pub(crate) fn insert_var(&mut self, key: (u64, usize), id: ParamId, grad: Tensor<T>) {
         self.vars.push((key, id));
         self.by_id.push((id, grad));
@@ -78,6 +100,11 @@ impl<T: Scalar> Grads<T> {
 
     fn position(&self, id: ParamId) -> Option<usize> {
         self.by_id.binary_search_by_key(&id, |(k, _)| *k).ok()
+    }
+
+    /// A parameter's place in the table (`0..len()`) and its gradient.
+    pub(crate) fn find(&self, id: ParamId) -> Option<(usize, &Tensor<T>)> {
+        self.position(id).map(|p| (p, &self.by_id[p].1))
     }
 
     /// The gradient of a parameter, if it received one.
@@ -97,10 +124,19 @@ impl<T: Scalar> Grads<T> {
 
     /// The gradient of a leaf var (from [`Tape::leaf`](crate::Tape::leaf))
     /// or a retained var, from the backward pass of that var's tape.
+    ///
+    /// For a parameter's var ([`Tape::param`](crate::Tape::param)), this is
+    /// the parameter's gradient in `self`, if `self` came from that var's
+    /// tape (alone or accumulated with others).
     pub fn wrt(&self, var: Var<'_, T>) -> Option<&Tensor<T>> {
         let key = (var.tape_id(), var.index());
-        let id = self.vars.iter().find(|(k, _)| *k == key)?.1;
-        self.get_id(id)
+        if let Some(&(_, id)) = self.vars.iter().find(|(k, _)| *k == key) {
+            return self.get_id(id);
+        }
+        if !self.tapes.contains(&var.tape_id()) {
+            return None;
+        }
+        self.get_id(var.tape().param_at(var.index())?)
     }
 
     /// Adds every gradient of `other` into `self` (micro-batch accumulation).
@@ -113,6 +149,11 @@ impl<T: Scalar> Grads<T> {
             self.insert(*id, g.clone());
         }
         self.vars.extend(other.vars.iter().copied());
+        for &tape in &other.tapes {
+            if !self.tapes.contains(&tape) {
+                self.tapes.push(tape);
+            }
+        }
         if self.anomaly.is_none() {
             self.anomaly.clone_from(&other.anomaly);
         }
@@ -213,5 +254,34 @@ mod tests {
         assert_eq!(a.len(), 2);
         // 3² + 3² + 5² = 43
         assert!((a.global_norm() - 43f64.sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn wrt_finds_a_parameters_gradient_through_its_own_tape_only() {
+        use crate::Tape;
+        let p = Param::new(Tensor::<f64>::from_vec(vec![1.0, -2.0], [2]).unwrap());
+        let tape_a = Tape::<f64>::new();
+        let pa = tape_a.param(&p);
+        let x = tape_a.leaf(Tensor::from_vec(vec![3.0, 4.0], [2]).unwrap());
+        // d/dp Σ p·x = x, d/dx = p.
+        let ga = tape_a.backward(pa.mul(x).sum(&[], false));
+        assert_eq!(ga.wrt(pa).unwrap().to_vec(), vec![3.0, 4.0]);
+        assert_eq!(ga.wrt(x).unwrap().to_vec(), vec![1.0, -2.0]);
+
+        let tape_b = Tape::<f64>::new();
+        let pb = tape_b.param(&p);
+        assert!(
+            ga.wrt(pb).is_none(),
+            "another tape's var of the same parameter"
+        );
+        let gb = tape_b.backward(pb.square().sum(&[], false));
+        assert_eq!(gb.wrt(pb).unwrap().to_vec(), vec![2.0, -4.0]);
+
+        // Accumulated: both tapes' vars see the summed gradient.
+        let mut sum = ga.clone();
+        sum.accumulate(&gb);
+        assert_eq!(sum.wrt(pb).unwrap().to_vec(), vec![5.0, 0.0]);
+        assert_eq!(sum.wrt(pa).unwrap().to_vec(), vec![5.0, 0.0]);
+        assert_eq!(sum.wrt(x).unwrap().to_vec(), vec![1.0, -2.0]);
     }
 }

@@ -124,6 +124,8 @@ pub(crate) struct Node<T: Scalar> {
     pub(crate) scope: u32,
     /// Set for params, gradient-requiring leaves and retained vars.
     pub(crate) grad_id: Option<ParamId>,
+    /// A parameter's leaf (its gradient is found by id, not by var).
+    pub(crate) param: bool,
 }
 
 static NEXT_TAPE_ID: AtomicU64 = AtomicU64::new(1);
@@ -169,6 +171,10 @@ impl TapeOptions {
 pub struct Tape<T: Scalar = f32> {
     id: u64,
     nodes: RefCell<Vec<Node<T>>>,
+    /// The arena's capacity when the tape took it, and the most nodes it
+    /// held (the sweep truncates as it goes): how it is given back.
+    arena_capacity: usize,
+    high_water: Cell<usize>,
     params: RefCell<param::ParamIndex>,
     scopes: RefCell<Scopes>,
     hooks: RefCell<Vec<NodeHook<T>>>,
@@ -195,10 +201,13 @@ impl<T: Scalar> Tape<T> {
 
     /// An empty tape with the given options.
     pub fn with_options(options: TapeOptions) -> Tape<T> {
+        let nodes = arena::take_nodes();
         Tape {
             id: NEXT_TAPE_ID.fetch_add(1, Ordering::Relaxed),
-            nodes: RefCell::new(arena::take_nodes()),
-            params: RefCell::new(param::ParamIndex::default()),
+            arena_capacity: nodes.capacity(),
+            high_water: Cell::new(0),
+            nodes: RefCell::new(nodes),
+            params: RefCell::new(param::ParamIndex::recycled()),
             scopes: RefCell::new(Scopes::recycled()),
             hooks: RefCell::new(Vec::new()),
             swept: Cell::new(false),
@@ -226,8 +235,14 @@ impl<T: Scalar> Tape<T> {
             return Var::new(self, index);
         }
         let var = self.push(param.value().clone(), Op::Leaf, true, Some(param.id()));
+        self.nodes.borrow_mut()[var.index()].param = true;
         self.params.borrow_mut().insert(param.id(), var.index());
         var
+    }
+
+    /// The parameter whose leaf is node `index`, if any.
+    pub(crate) fn param_at(&self, index: usize) -> Option<ParamId> {
+        self.params.borrow().id_at(index)
     }
 
     /// Asks backward to report the gradient of an intermediate var too
@@ -289,6 +304,7 @@ impl<T: Scalar> Tape<T> {
             requires_grad,
             scope,
             grad_id,
+            param: false,
         });
         Var::new(self, nodes.len() - 1)
     }
@@ -440,6 +456,7 @@ impl<T: Scalar> Tape<T> {
         // Taken out of the RefCell first: a hook or custom op that touches
         // the tape cannot hit a borrow panic.
         let mut nodes = std::mem::take(&mut *self.nodes.borrow_mut());
+        self.high_water.set(self.high_water.get().max(nodes.len()));
         let mut hooks = std::mem::take(&mut *self.hooks.borrow_mut());
         let scopes = self.scopes.borrow();
         let retain = self.options.retain_graph;
@@ -494,7 +511,9 @@ mod backward;
 
 impl<T: Scalar> Drop for Tape<T> {
     fn drop(&mut self) {
-        arena::give_back(std::mem::take(self.nodes.get_mut()));
+        let nodes = std::mem::take(self.nodes.get_mut());
+        arena::give_back_vec(nodes, self.arena_capacity, self.high_water.get());
+        std::mem::take(self.params.get_mut()).give_back();
         std::mem::replace(self.scopes.get_mut(), Scopes::empty()).give_back();
     }
 }
@@ -529,5 +548,25 @@ impl<T: Scalar> fmt::Display for Tape<T> {
 impl<T: Scalar> fmt::Debug for Tape<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Tape(#{}, {} nodes)", self.id, self.len())
+    }
+}
+#[cfg(all(test, target_pointer_width = "64"))]
+mod size_tests {
+    /// Every recorded op costs one node, and a small network's step is
+    /// mostly nodes: a payload that grows `Op` grows them all.
+    #[test]
+    fn a_tape_node_stays_within_112_bytes() {
+        use std::mem::size_of;
+        assert_eq!(
+            size_of::<crate::Tensor<f32>>(),
+            56,
+            "Arc<[T]> + inline rank-4 shape"
+        );
+        assert!(
+            size_of::<super::ops::Op<f32>>() <= 40,
+            "box large op payloads"
+        );
+        assert!(size_of::<super::Node<f32>>() <= 112);
+        assert!(size_of::<super::Node<f64>>() <= 112);
     }
 }

@@ -44,17 +44,44 @@ impl fmt::Display for ParamId {
 pub(crate) struct ParamIndex {
     small: Vec<(ParamId, usize)>,
     large: HashMap<ParamId, usize>,
+    /// `small`'s capacity when taken from the thread's spares.
+    start_capacity: usize,
 }
 
 const SCAN_LIMIT: usize = 48;
 
 impl ParamIndex {
+    /// An empty index whose vector is recycled from the thread's last tape
+    /// (see `arena`: no reallocation while a step puts its parameters on).
+    pub(crate) fn recycled() -> ParamIndex {
+        let small: Vec<(ParamId, usize)> = super::arena::take_vec();
+        ParamIndex {
+            start_capacity: small.capacity(),
+            small,
+            large: HashMap::new(),
+        }
+    }
+
+    /// Returns the vector for the thread's next tape.
+    pub(crate) fn give_back(self) {
+        super::arena::give_back_vec(self.small, self.start_capacity, 0);
+    }
+
     pub(crate) fn get(&self, id: ParamId) -> Option<usize> {
         if self.large.is_empty() {
             self.small.iter().find(|(p, _)| *p == id).map(|&(_, i)| i)
         } else {
             self.large.get(&id).copied()
         }
+    }
+
+    /// The parameter held by node `node` (a scan: only [`Grads::wrt`] asks).
+    ///
+    /// [`Grads::wrt`]: crate::Grads::wrt
+    pub(crate) fn id_at(&self, node: usize) -> Option<ParamId> {
+        let small = self.small.iter().map(|&(p, i)| (p, i));
+        let mut all = small.chain(self.large.iter().map(|(&p, &i)| (p, i)));
+        all.find(|&(_, i)| i == node).map(|(p, _)| p)
     }
 
     pub(crate) fn insert(&mut self, id: ParamId, node: usize) {

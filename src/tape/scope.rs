@@ -14,17 +14,32 @@ use crate::scalar::Scalar;
 /// its name and no allocation (formatting and hashing the full path of every
 /// layer on every step was a tenth of a tiny network's step).
 pub(crate) struct Scopes {
-    /// `paths[0]` is the empty root path.
-    paths: Vec<String>,
-    /// Per path: its parent's id and where its own name starts in it.
-    links: Vec<(u32, u32)>,
-    /// Open-addressing index of `(parent, name)` → path id (`u32::MAX` empty).
+    /// Every interned path, one after another (one allocation for all of
+    /// them, not one `String` each: these tables are kept per thread).
+    text: String,
+    /// Per path id: where it lies in `text`; `paths[0]` is the empty root.
+    paths: Vec<PathEntry>,
+    /// Open-addressing index of `(parent, name)` → path id (`EMPTY` empty).
     slots: Vec<u32>,
     /// Open scopes: `(path id, number of nodes when it opened)`.
     stack: Vec<(u32, usize)>,
     /// `(node, path id)`: the node is the last one recorded while the scope
     /// was open — the output of the layer that scope names.
-    outputs: Vec<(usize, u32)>,
+    outputs: Vec<(u32, u32)>,
+    /// The capacities the growing tables had when this tape took them, so
+    /// that `give_back` keeps each at the size it needed (see `arena`).
+    start_capacity: [usize; 3],
+}
+
+/// A path's place in [`Scopes::text`]; u32 offsets keep the table small
+/// (4 GiB of scope names is not a thing a tape holds).
+#[derive(Clone, Copy)]
+struct PathEntry {
+    start: u32,
+    end: u32,
+    /// Where its own name starts (after the parent's path and the dot).
+    name_start: u32,
+    parent: u32,
 }
 
 const EMPTY: u32 = u32::MAX;
@@ -49,40 +64,61 @@ fn hash_of(parent: u32, name: &str) -> u64 {
 
 impl Scopes {
     pub(crate) fn new() -> Scopes {
+        let root = PathEntry {
+            start: 0,
+            end: 0,
+            name_start: 0,
+            parent: 0,
+        };
         Scopes {
-            paths: vec![String::new()],
-            links: vec![(0, 0)],
-            slots: vec![EMPTY; 64],
+            text: String::new(),
+            paths: vec![root],
+            slots: vec![EMPTY; 32],
             stack: Vec::new(),
             outputs: Vec::new(),
+            start_capacity: [0; 3],
         }
     }
 
     /// A placeholder that allocates nothing (for `mem::replace` on drop).
     pub(crate) fn empty() -> Scopes {
         Scopes {
+            text: String::new(),
             paths: Vec::new(),
-            links: Vec::new(),
             slots: Vec::new(),
             stack: Vec::new(),
             outputs: Vec::new(),
+            start_capacity: [0; 3],
         }
     }
 
     /// This thread's spare table (open scopes and outputs cleared), or a
     /// new one.
     pub(crate) fn recycled() -> Scopes {
-        SPARE
+        let mut s = SPARE
             .try_with(|s| s.borrow_mut().take())
             .ok()
             .flatten()
-            .unwrap_or_else(Scopes::new)
+            .unwrap_or_else(Scopes::new);
+        s.start_capacity = [s.text.capacity(), s.paths.capacity(), s.outputs.capacity()];
+        s
     }
 
-    /// Keeps the interned table for the thread's next tape.
+    /// Keeps the interned table for the thread's next tape, each vector
+    /// shrunk to what it held if this tape grew it.
     pub(crate) fn give_back(mut self) {
         if self.paths.len() > MAX_RECYCLED_PATHS {
             return;
+        }
+        let [text, paths, outputs] = self.start_capacity;
+        if self.text.capacity() > text {
+            self.text.shrink_to_fit();
+        }
+        if self.paths.capacity() > paths {
+            self.paths.shrink_to_fit();
+        }
+        if self.outputs.capacity() > outputs {
+            self.outputs.shrink_to_fit();
         }
         self.stack.clear();
         self.outputs.clear();
@@ -100,6 +136,12 @@ impl Scopes {
         self.stack.push((id, nodes_so_far));
     }
 
+    /// The name of path `id` (its last component).
+    fn name(&self, id: u32) -> &str {
+        let e = self.paths[id as usize];
+        &self.text[e.name_start as usize..e.end as usize]
+    }
+
     /// The id of `parent.name`, added if new.
     fn intern(&mut self, parent: u32, name: &str) -> u32 {
         let mask = self.slots.len() - 1;
@@ -109,23 +151,31 @@ impl Scopes {
             if id == EMPTY {
                 break;
             }
-            let (p, start) = self.links[id as usize];
-            if p == parent && &self.paths[id as usize][start as usize..] == name {
+            if self.paths[id as usize].parent == parent && self.name(id) == name {
                 return id;
             }
             slot = (slot + 1) & mask;
         }
         let id = self.paths.len() as u32;
-        let parent_path = &self.paths[parent as usize];
-        let path = if parent_path.is_empty() {
-            name.to_string()
-        } else {
-            format!("{parent_path}.{name}")
-        };
-        self.links.push((parent, (path.len() - name.len()) as u32));
-        self.paths.push(path);
+        let p = self.paths[parent as usize];
+        let start = self.text.len();
+        // Copied from `text` into `text`: the parent's path, then the dot.
+        self.text
+            .extend_from_within(p.start as usize..p.end as usize);
+        if p.end > p.start {
+            self.text.push('.');
+        }
+        let name_start = self.text.len();
+        self.text.push_str(name);
+        self.paths.push(PathEntry {
+            start: start as u32,
+            end: self.text.len() as u32,
+            name_start: name_start as u32,
+            parent,
+        });
         self.slots[slot] = id;
-        if self.paths.len() * 2 > self.slots.len() {
+        // Linear probing stays short up to three quarters full.
+        if self.paths.len() * 4 > self.slots.len() * 3 {
             self.grow();
         }
         id
@@ -135,13 +185,13 @@ impl Scopes {
     fn grow(&mut self) {
         self.slots = vec![EMPTY; self.slots.len() * 2];
         let mask = self.slots.len() - 1;
-        for id in 1..self.paths.len() {
-            let (parent, start) = self.links[id];
-            let mut slot = hash_of(parent, &self.paths[id][start as usize..]) as usize & mask;
+        for id in 1..self.paths.len() as u32 {
+            let parent = self.paths[id as usize].parent;
+            let mut slot = hash_of(parent, self.name(id)) as usize & mask;
             while self.slots[slot] != EMPTY {
                 slot = (slot + 1) & mask;
             }
-            self.slots[slot] = id as u32;
+            self.slots[slot] = id;
         }
     }
 
@@ -152,20 +202,23 @@ impl Scopes {
         #[allow(clippy::expect_used)]
         let (id, start) = self.stack.pop().expect("one entry per live scope guard");
         if nodes_now > start {
-            self.outputs.push((nodes_now - 1, id));
+            // A tape of 2³² nodes would be 480 GB; saturate rather than wrap.
+            let node = u32::try_from(nodes_now - 1).unwrap_or(u32::MAX);
+            self.outputs.push((node, id));
         }
     }
 
     /// The full dotted path of a scope id.
     pub(crate) fn path(&self, id: u32) -> &str {
-        &self.paths[id as usize]
+        let e = self.paths[id as usize];
+        &self.text[e.start as usize..e.end as usize]
     }
 
     /// Paths of the scopes whose output is `node`.
     pub(crate) fn outputs_of(&self, node: usize) -> impl Iterator<Item = &str> {
         self.outputs
             .iter()
-            .filter(move |&&(n, _)| n == node)
+            .filter(move |&&(n, _)| n as usize == node)
             .map(|&(_, id)| self.path(id))
     }
 }
@@ -244,5 +297,23 @@ mod tests {
         s.enter("1", 0);
         assert_eq!(s.path(s.current()), "1");
         assert_ne!(s.current(), ids[1]);
+    }
+
+    #[test]
+    fn a_recycled_table_keeps_what_the_last_tape_needed() {
+        let mut s = Scopes::recycled();
+        s.outputs = Vec::new();
+        s.start_capacity[2] = 0;
+        for i in 0..17 {
+            s.enter(&i.to_string(), i);
+            s.exit(i + 1);
+        }
+        assert!(s.outputs.capacity() > 17, "grown by doubling");
+        s.give_back();
+        let s = Scopes::recycled();
+        assert!(s.outputs.is_empty());
+        assert_eq!(s.outputs.capacity(), 17);
+        assert_eq!(s.text.capacity(), s.text.len());
+        s.give_back();
     }
 }

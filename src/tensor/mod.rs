@@ -238,7 +238,7 @@ impl<T: Scalar> Tensor<T> {
         self.shape.dims()
     }
 
-    /// The shape as a [`Shape`] value (cheap to clone: inline up to rank 6).
+    /// The shape as a [`Shape`] value (cheap to clone: inline up to rank 4, the NCHW of a convolution).
     pub fn shape_ref(&self) -> &Shape {
         &self.shape
     }

@@ -1,10 +1,10 @@
-//! Tensor shapes: dimensions stored inline up to rank 6, NumPy broadcasting.
+//! Tensor shapes: dimensions stored inline up to rank 4, NumPy broadcasting.
 
 use std::fmt;
 use std::ops::Deref;
 
 /// The largest rank stored without a heap allocation.
-pub const INLINE_RANK: usize = 6;
+pub const INLINE_RANK: usize = 4;
 
 /// The dimensions of a tensor, outermost first (row-major).
 ///
@@ -41,7 +41,7 @@ impl Shape {
     }
 
     /// A shape of the given rank with every dimension 0 (a scratch value
-    /// to fill in; no heap allocation up to rank 6).
+    /// to fill in; no heap allocation up to rank 4).
     #[inline]
     pub(crate) fn zeros(rank: usize) -> Shape {
         if rank <= INLINE_RANK {

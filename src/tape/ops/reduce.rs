@@ -15,7 +15,10 @@ pub(crate) enum ReduceKind {
     Mean,
     Max,
     Min,
-    Var { correction: usize },
+    // u32 keeps `Op` (and every tape node) a word smaller; a correction
+    // of 2³² or more is saturated (the divisor N - correction is negative
+    // either way).
+    Var { correction: u32 },
 }
 
 impl ReduceKind {
@@ -34,7 +37,7 @@ pub(crate) struct ReduceOp {
     pub(crate) x: usize,
     pub(crate) kind: ReduceKind,
     /// Sorted, validated axes (never empty: "all" is spelled out).
-    pub(crate) axes: Vec<usize>,
+    pub(crate) axes: Box<[usize]>,
 }
 
 impl ReduceOp {
@@ -61,7 +64,7 @@ impl ReduceOp {
             // ∂var/∂x = 2(x - mean)/(N - correction), PyTorch's var_backward.
             ReduceKind::Var { correction } => {
                 let mean = x.mean(&self.axes, true);
-                let scale = T::of(2.0) / T::of(count as f64 - correction as f64);
+                let scale = T::of(2.0) / T::of(count as f64 - f64::from(correction));
                 x.sub(&mean).mul(&g).mul_scalar(scale)
             }
         };
@@ -78,7 +81,7 @@ impl<'t, T: Scalar> Var<'t, T> {
             Op::Reduce(ReduceOp {
                 x: self.index(),
                 kind,
-                axes,
+                axes: axes.into(),
             }),
         )
     }
@@ -132,6 +135,7 @@ impl<'t, T: Scalar> Var<'t, T> {
     #[track_caller]
     pub fn var(self, axes: &[usize], correction: usize, keepdim: bool) -> Var<'t, T> {
         let value = self.value_ref().var(axes, correction, keepdim);
+        let correction = u32::try_from(correction).unwrap_or(u32::MAX);
         self.reduce(ReduceKind::Var { correction }, axes, value)
     }
 }

@@ -16,7 +16,7 @@ pub(crate) enum ShapeOp {
     },
     Permute {
         x: usize,
-        perm: Vec<usize>,
+        perm: Box<[usize]>,
     },
     BroadcastTo {
         x: usize,
@@ -31,7 +31,7 @@ pub(crate) enum ShapeOp {
     },
     /// concat and stack (`stacked`: each input gained a size-1 axis).
     Concat {
-        inputs: Vec<usize>,
+        inputs: Box<[usize]>,
         axis: usize,
         stacked: bool,
     },
@@ -150,7 +150,7 @@ impl<'t, T: Scalar> Var<'t, T> {
         let value = self.value_ref().permute(perm);
         let op = ShapeOp::Permute {
             x: self.index(),
-            perm: perm.to_vec(),
+            perm: perm.into(),
         };
         self.shape_op(op, value)
     }
