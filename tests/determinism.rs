@@ -121,8 +121,9 @@ fn batch_norm_sgd() -> Bits {
 
 /// Products of 128×512×512 (forward and both backward products), large
 /// enough that with the `threading` feature they run on two threads when
-/// the thread count allows: gradflow splits the output in halves over its
-/// own workers, and matrixmultiply's pool splits each half again.
+/// the thread count allows (gradflow splits the output in halves over its
+/// own workers), and Adam updates of 512×512 weights, which are split in
+/// two halves, one per core, the same way.
 fn wide_mlp() -> Bits {
     let mut rng = Rng::seed_from_u64(3);
     let mut model = Sequential::<f32>::new()
@@ -162,8 +163,8 @@ fn child_prints_bits() {
         let hex: Vec<String> = values.iter().map(|v| format!("{v:x}")).collect();
         println!("{MARK} {key} {}", hex.join(" "));
     }
-    // The process's OS threads (matrixmultiply's pool included), so the
-    // parent can tell that two matmul threads really ran.
+    // The process's OS threads (gradflow's pool workers included), so the
+    // parent can tell that a second thread really ran.
     if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
         println!("{THREADS_MARK} {}", tasks.count());
     }
@@ -189,8 +190,8 @@ fn run_child(scenario: &str, matmul_threads: Option<usize>) -> Child {
     ])
     .env(SCENARIO_VAR, scenario);
     if let Some(n) = matmul_threads {
-        // matrixmultiply's pool reads the second; gradflow's own fork-join
-        // over matmul halves reads the first, else the second.
+        // gradflow's pool reads the first, else the second (the variable
+        // matrixmultiply's own threading would read).
         cmd.env("GRADFLOW_NUM_THREADS", n.to_string())
             .env("MATMUL_NUM_THREADS", n.to_string());
     }
@@ -268,9 +269,10 @@ fn batch_norm_with_sgd_momentum_is_bit_identical_across_processes() {
     }
 }
 
-/// One and two threads give the same bits: both gradflow and
-/// matrixmultiply split the output into blocks, never a dot product, so
-/// each element is summed in the same order. Meaningful with
+/// One and two threads give the same bits: products are split into
+/// blocks of the output, never a dot product, so each element is summed in
+/// the same order; optimizer updates are split by size alone, never by the
+/// threads available. Meaningful with
 /// `--features threading` (CI runs `--all-features`); without it both
 /// children run single-threaded.
 #[test]
@@ -281,7 +283,7 @@ fn one_and_two_matmul_threads_give_the_same_bits() {
     let here = run_scenario("wide_mlp");
     assert_same_bits(&one.bits, &here, "child vs in-process");
     // With the feature on, the second child really had a second matmul
-    // thread (matrixmultiply's pool starts one more OS thread).
+    // thread (gradflow's pool starts one more OS thread).
     if cfg!(feature = "threading")
         && let (Some(a), Some(b)) = (one.os_threads, two.os_threads)
     {

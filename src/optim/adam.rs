@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use super::{
     Optimizer, StateReader, StateWriter, UpdateNorms, ensure, for_each_update, invalid_argument,
-    named_states, nan_max, non_negative, param_infos, state_name,
+    named_states, nan_max, non_negative, param_infos, split_update, state_name,
 };
 use crate::error::Result;
 use crate::io::StateDict;
@@ -194,7 +194,7 @@ impl<T: Scalar> Optimizer<T> for Adam<T> {
             let g = &g[..n];
             let m = &mut st.exp_avg.data_mut()[..n];
             let v = &mut st.exp_avg_sq.data_mut()[..n];
-            let mut v_max = match (&mut st.max_exp_avg_sq, c.amsgrad) {
+            let v_max = match (&mut st.max_exp_avg_sq, c.amsgrad) {
                 (Some(vm), true) => Some(&mut vm.data_mut()[..n]),
                 _ => None,
             };
@@ -202,42 +202,46 @@ impl<T: Scalar> Optimizer<T> for Adam<T> {
             // so that it vectorizes. PyTorch's order of operations:
             // exp_avg.lerp_(g, 1-β1); exp_avg_sq.mul_(β2).addcmul_(g, g,
             // value=1-β2); param.addcdiv_(m, √v/√bc2 + eps, value=-step_size).
-            crate::dispatch::with_avx2(
-                #[inline(always)]
-                || {
-                    // `move`: the closure holds copies of the scalars (a value
-                    // read through a reference was re-read every iteration).
-                    acc.update(theta, move |r, t| {
-                        let (g, m, v) = (&g[r.clone()], &mut m[r.clone()], &mut v[r.clone()]);
-                        let mut vm = v_max.as_deref_mut().map(|vm| &mut vm[r]);
-                        for (j, ((t, &gi), (mi, vi))) in t
-                            .iter_mut()
-                            .zip(g)
-                            .zip(m.iter_mut().zip(v.iter_mut()))
-                            .enumerate()
-                        {
-                            let mut p = *t;
-                            let mut gi = gi;
-                            if let Some(wd) = l2 {
-                                gi += wd * p;
-                            }
-                            if let Some(decay) = decay {
-                                p *= decay;
-                            }
-                            *mi = b1 * *mi + one_minus_b1 * gi;
-                            *vi = *vi * b2 + one_minus_b2 * gi * gi;
-                            let second = match vm.as_deref_mut() {
-                                Some(vm) => {
-                                    vm[j] = nan_max(vm[j], *vi);
-                                    vm[j]
+            let parts = (theta, g, m, v, v_max);
+            split_update(n, parts, acc, |(theta, g, m, v, mut v_max), acc| {
+                crate::dispatch::with_avx2(
+                    #[inline(always)]
+                    || {
+                        // `move`: the closure holds copies of the scalars (a
+                        // value read through a reference was re-read every
+                        // iteration).
+                        acc.update(theta, move |r, t| {
+                            let (g, m, v) = (&g[r.clone()], &mut m[r.clone()], &mut v[r.clone()]);
+                            let mut vm = v_max.as_deref_mut().map(|vm| &mut vm[r]);
+                            for (j, ((t, &gi), (mi, vi))) in t
+                                .iter_mut()
+                                .zip(g)
+                                .zip(m.iter_mut().zip(v.iter_mut()))
+                                .enumerate()
+                            {
+                                let mut p = *t;
+                                let mut gi = gi;
+                                if let Some(wd) = l2 {
+                                    gi += wd * p;
                                 }
-                                None => *vi,
-                            };
-                            *t = p + -step_size * *mi / (second.sqrt() / bc2_sqrt + eps);
-                        }
-                    })
-                },
-            );
+                                if let Some(decay) = decay {
+                                    p *= decay;
+                                }
+                                *mi = b1 * *mi + one_minus_b1 * gi;
+                                *vi = *vi * b2 + one_minus_b2 * gi * gi;
+                                let second = match vm.as_deref_mut() {
+                                    Some(vm) => {
+                                        vm[j] = nan_max(vm[j], *vi);
+                                        vm[j]
+                                    }
+                                    None => *vi,
+                                };
+                                *t = p + -step_size * *mi / (second.sqrt() / bc2_sqrt + eps);
+                            }
+                        })
+                    },
+                );
+            });
         })
     }
 

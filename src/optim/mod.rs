@@ -43,6 +43,7 @@ mod clip;
 mod rmsprop;
 pub mod schedule;
 mod sgd;
+mod update;
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -54,6 +55,7 @@ pub use schedule::{
     SequentialLr, StepLr,
 };
 pub use sgd::{Momentum, Sgd, SgdConfig};
+pub(crate) use update::{Accum, split_update};
 
 use crate::error::{Error, Result};
 use crate::io::{StateDict, StateTensor};
@@ -208,73 +210,6 @@ pub(crate) fn for_each_update<T: Scalar>(
     }
     entries.sort_unstable_by_key(|e| e.id);
     UpdateNorms { entries }
-}
-
-/// Sums of squares for [`UpdateNorm`]: per chunk in the element type, totals in f64.
-#[derive(Default)]
-pub(crate) struct Accum {
-    update_sq: f64,
-    param_sq: f64,
-}
-
-impl Accum {
-    /// Updates `theta` in place, a chunk at a time: `f(range, chunk)`
-    /// rewrites `chunk`, which is `theta[range]`, and may read and write
-    /// the optimizer's state over the same `range`. Accumulates
-    /// `Σ(new - old)²` and `Σ old²` on the way.
-    ///
-    /// Each chunk's old values are kept in a small stack buffer so that the
-    /// update itself is a plain elementwise loop (written by `f` over
-    /// zipped slices: no bounds checks, no reductions) and the norms are a
-    /// separate loop over sixteen independent lanes; both vectorize, where
-    /// one fused loop with a running sum stayed scalar. Within a chunk the
-    /// lanes sum in the element type (each lane adds 16 squares: for `f32`
-    /// a relative error near 1e-6, ample for a diagnostic, at a third of
-    /// the cost of converting every element to `f64` — which was 7% of a
-    /// deep MLP's SGD step); each chunk's lanes are then added into `f64`
-    /// totals in a fixed order. Callers wrap it in
-    /// [`with_avx2`](crate::dispatch::with_avx2) for wider vectors.
-    #[inline(always)]
-    pub(crate) fn update<T: Scalar>(
-        &mut self,
-        theta: &mut [T],
-        mut f: impl FnMut(std::ops::Range<usize>, &mut [T]),
-    ) {
-        // Small: the buffer is zeroed on every call, once per parameter.
-        const CHUNK: usize = 256;
-        const LANES: usize = 16;
-        let mut old = [T::zero(); CHUNK];
-        let (mut dsq, mut psq) = (0.0f64, 0.0f64);
-        for (c, chunk) in theta.chunks_mut(CHUNK).enumerate() {
-            let start = c * CHUNK;
-            let old = &mut old[..chunk.len()];
-            old.copy_from_slice(chunk);
-            f(start..start + chunk.len(), chunk);
-            let mut d_lanes = [T::zero(); LANES];
-            let mut p_lanes = [T::zero(); LANES];
-            let mut olds = old.chunks_exact(LANES);
-            let mut news = chunk.chunks_exact(LANES);
-            for (o16, n16) in (&mut olds).zip(&mut news) {
-                for l in 0..LANES {
-                    let o = o16[l];
-                    let d = n16[l] - o;
-                    d_lanes[l] += d * d;
-                    p_lanes[l] += o * o;
-                }
-            }
-            for (l, (&o, &n)) in olds.remainder().iter().zip(news.remainder()).enumerate() {
-                let d = n - o;
-                d_lanes[l] += d * d;
-                p_lanes[l] += o * o;
-            }
-            for l in 0..LANES {
-                dsq += d_lanes[l].as_f64();
-                psq += p_lanes[l].as_f64();
-            }
-        }
-        self.update_sq += dsq;
-        self.param_sq += psq;
-    }
 }
 
 /// `torch.maximum` for two elements: NaN wins.

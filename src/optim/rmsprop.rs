@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{
     Optimizer, StateReader, StateWriter, UpdateNorms, ensure, for_each_update, invalid_argument,
-    named_states, non_negative, param_infos, state_name,
+    named_states, non_negative, param_infos, split_update, state_name,
 };
 use crate::error::Result;
 use crate::io::StateDict;
@@ -145,46 +145,56 @@ impl<T: Scalar> Optimizer<T> for RmsProp<T> {
                 st.grad_avg = Some(Tensor::zeros(shape));
             }
             st.step += 1;
-            let sq = st.square_avg.data_mut();
-            let mut buf = match (&mut st.momentum_buffer, use_momentum) {
-                (Some(b), true) => Some(b.data_mut()),
+            let n = theta.len();
+            let g = &g[..n];
+            let sq = &mut st.square_avg.data_mut()[..n];
+            let buf = match (&mut st.momentum_buffer, use_momentum) {
+                (Some(b), true) => Some(&mut b.data_mut()[..n]),
                 _ => None,
             };
-            let mut grad_avg = match (&mut st.grad_avg, c.centered) {
-                (Some(a), true) => Some(a.data_mut()),
+            let grad_avg = match (&mut st.grad_avg, c.centered) {
+                (Some(a), true) => Some(&mut a.data_mut()[..n]),
                 _ => None,
             };
             // RMSprop is rare in the workloads this crate is tuned for: one
             // general loop, its branches loop-invariant.
-            acc.update(theta, move |r, t| {
-                for (j, t) in t.iter_mut().enumerate() {
-                    let i = r.start + j;
-                    let old = *t;
-                    let mut gi = g[i];
-                    if c.weight_decay != 0.0 {
-                        gi += wd * old;
-                    }
-                    // square_avg.mul_(α).addcmul_(g, g, value=1-α)
-                    sq[i] = sq[i] * alpha + one_minus_alpha * gi * gi;
-                    let avg = match grad_avg.as_deref_mut() {
-                        Some(ga) => {
-                            ga[i] = alpha * ga[i] + one_minus_alpha * gi;
-                            // square_avg.addcmul(ḡ, ḡ, value=-1).sqrt_()
-                            (sq[i] + -ga[i] * ga[i]).sqrt()
+            let parts = (theta, g, sq, buf, grad_avg);
+            split_update(
+                n,
+                parts,
+                acc,
+                |(theta, g, sq, mut buf, mut grad_avg), acc| {
+                    acc.update(theta, move |r, t| {
+                        for (j, t) in t.iter_mut().enumerate() {
+                            let i = r.start + j;
+                            let old = *t;
+                            let mut gi = g[i];
+                            if c.weight_decay != 0.0 {
+                                gi += wd * old;
+                            }
+                            // square_avg.mul_(α).addcmul_(g, g, value=1-α)
+                            sq[i] = sq[i] * alpha + one_minus_alpha * gi * gi;
+                            let avg = match grad_avg.as_deref_mut() {
+                                Some(ga) => {
+                                    ga[i] = alpha * ga[i] + one_minus_alpha * gi;
+                                    // square_avg.addcmul(ḡ, ḡ, value=-1).sqrt_()
+                                    (sq[i] + -ga[i] * ga[i]).sqrt()
+                                }
+                                None => sq[i].sqrt(),
+                            } + eps;
+                            *t = match buf.as_deref_mut() {
+                                Some(b) => {
+                                    // buf.mul_(μ).addcdiv_(g, avg); param.add_(buf, alpha=-lr)
+                                    b[i] = b[i] * mu + gi / avg;
+                                    old + -lr * b[i]
+                                }
+                                // param.addcdiv_(g, avg, value=-lr)
+                                None => old + -lr * gi / avg,
+                            };
                         }
-                        None => sq[i].sqrt(),
-                    } + eps;
-                    *t = match buf.as_deref_mut() {
-                        Some(b) => {
-                            // buf.mul_(μ).addcdiv_(g, avg); param.add_(buf, alpha=-lr)
-                            b[i] = b[i] * mu + gi / avg;
-                            old + -lr * b[i]
-                        }
-                        // param.addcdiv_(g, avg, value=-lr)
-                        None => old + -lr * gi / avg,
-                    };
-                }
-            });
+                    });
+                },
+            );
         })
     }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::{
     Optimizer, StateReader, StateWriter, UpdateNorms, ensure, for_each_update, invalid_argument,
-    named_states, non_negative, param_infos, state_name,
+    named_states, non_negative, param_infos, split_update, state_name,
 };
 use crate::error::Result;
 use crate::io::StateDict;
@@ -142,7 +142,7 @@ impl<T: Scalar> Optimizer<T> for Sgd<T> {
         let nesterov = matches!(c.momentum, Momentum::Nesterov(_));
         let buffers = &mut self.buffers;
         for_each_update("Sgd::step", model, grads, |id, shape, theta, g, acc| {
-            let mut buf = if mu_f != 0.0 {
+            let buf = if mu_f != 0.0 {
                 Some(match buffers.entry(id) {
                     std::collections::btree_map::Entry::Occupied(e) => (e.into_mut(), false),
                     std::collections::btree_map::Entry::Vacant(e) => {
@@ -154,24 +154,24 @@ impl<T: Scalar> Optimizer<T> for Sgd<T> {
             };
             let n = theta.len();
             let g = &g[..n];
+            let first = buf.as_ref().is_some_and(|(_, first)| *first);
+            let b = buf.map(|(b, _)| &mut b.data_mut()[..n]);
             // Every condition is decided here, outside the loops, and the
             // closures hold copies (`move`): a condition read through a
             // reference was re-read every iteration and kept the loop scalar.
             // Each case is then a plain zipped loop that vectorizes.
             let wd_on = c.weight_decay != 0.0;
-            crate::dispatch::with_avx2(
-                #[inline(always)]
-                || match buf.as_mut() {
-                    None => acc.update(theta, move |r, t| {
-                        for (t, &gi) in t.iter_mut().zip(&g[r]) {
-                            let gi = if wd_on { gi + wd * *t } else { gi };
-                            *t -= lr * gi;
-                        }
-                    }),
-                    Some((b, first)) => {
-                        let first = *first;
-                        let b = &mut b.data_mut()[..n];
-                        acc.update(theta, move |r, t| {
+            split_update(n, (theta, g, b), acc, |(theta, g, b), acc| {
+                crate::dispatch::with_avx2(
+                    #[inline(always)]
+                    || match b {
+                        None => acc.update(theta, move |r, t| {
+                            for (t, &gi) in t.iter_mut().zip(&g[r]) {
+                                let gi = if wd_on { gi + wd * *t } else { gi };
+                                *t -= lr * gi;
+                            }
+                        }),
+                        Some(b) => acc.update(theta, move |r, t| {
                             for ((t, &gi), bi) in t.iter_mut().zip(&g[r.clone()]).zip(&mut b[r]) {
                                 let gi = if wd_on { gi + wd * *t } else { gi };
                                 // The first step seeds the buffer with the gradient.
@@ -183,10 +183,10 @@ impl<T: Scalar> Optimizer<T> for Sgd<T> {
                                 let step = if nesterov { gi + mu * *bi } else { *bi };
                                 *t -= lr * step;
                             }
-                        })
-                    }
-                },
-            );
+                        }),
+                    },
+                );
+            });
         })
     }
 
