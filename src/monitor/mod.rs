@@ -119,6 +119,9 @@ pub struct GradMonitor {
     open: bool,
     recording: bool,
     current: StepRecord,
+    /// Where each layer path sits in `current.layers` while the step is
+    /// recorded (a model of many layers must not scan them per gradient).
+    layer_slots: std::collections::HashMap<String, usize>,
     history: Vec<StepRecord>,
     /// Running average of the global norm, for spike detection.
     global_ema: Option<f64>,
@@ -159,6 +162,7 @@ impl GradMonitor {
             open: false,
             recording: false,
             current: StepRecord::new(0),
+            layer_slots: std::collections::HashMap::new(),
             history: Vec::new(),
             global_ema: None,
             weights_from_updates: false,
@@ -198,6 +202,7 @@ impl GradMonitor {
             self.recording = self.schedule.is_active(self.step);
             if self.recording {
                 self.current = StepRecord::new(self.step);
+                self.layer_slots.clear();
             }
         }
     }
@@ -268,6 +273,7 @@ impl GradMonitor {
                 });
             }
             self.current.finish_layers();
+            self.layer_slots.clear();
             let done = std::mem::replace(&mut self.current, StepRecord::new(self.step + 1));
             self.history.push(done);
         }
@@ -442,8 +448,15 @@ impl<T: Scalar> BackwardObserver<T> for GradMonitor {
         }
         let stats = GradStats::of_layer_output(grad);
         for path in &site.output_of {
-            self.current
-                .add_layer_output(path, site.op, site.node, &stats);
+            match self.layer_slots.get(*path) {
+                Some(&slot) => self.current.merge_layer_output(slot, &stats),
+                None => {
+                    let slot = self
+                        .current
+                        .push_layer_output(path, site.op, site.node, &stats);
+                    self.layer_slots.insert((*path).to_string(), slot);
+                }
+            }
         }
     }
 }

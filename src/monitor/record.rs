@@ -136,6 +136,7 @@ impl StepRecord {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn add_layer_output(
         &mut self,
         path: &str,
@@ -143,17 +144,38 @@ impl StepRecord {
         order: usize,
         stats: &GradStats,
     ) {
-        match self.layers.iter_mut().find(|l| l.path == path) {
-            Some(layer) => layer.stats = layer.stats.merge(stats),
-            None => self.layers.push(LayerRecord {
-                path: path.to_string(),
-                op,
-                order,
-                kind: LayerKind::Other,
-                stats: *stats,
-                has_params: false,
-            }),
+        match self.layers.iter().position(|l| l.path == path) {
+            Some(slot) => self.merge_layer_output(slot, stats),
+            None => {
+                self.push_layer_output(path, op, order, stats);
+            }
         }
+    }
+
+    /// Appends a layer seen for the first time this step; returns its slot.
+    pub(crate) fn push_layer_output(
+        &mut self,
+        path: &str,
+        op: &'static str,
+        order: usize,
+        stats: &GradStats,
+    ) -> usize {
+        self.layers.push(LayerRecord {
+            path: path.to_string(),
+            op,
+            order,
+            kind: LayerKind::Other,
+            stats: *stats,
+            has_params: false,
+        });
+        self.layers.len() - 1
+    }
+
+    /// Adds another gradient reaching the layer in `slot` (a layer used
+    /// twice in one step).
+    pub(crate) fn merge_layer_output(&mut self, slot: usize, stats: &GradStats) {
+        let layer = &mut self.layers[slot];
+        layer.stats = layer.stats.merge(stats);
     }
 
     /// Sorts layers input to output and classifies them.
@@ -162,10 +184,14 @@ impl StepRecord {
         // last child share an output node.
         self.layers
             .sort_by(|a, b| a.order.cmp(&b.order).then(b.path.len().cmp(&a.path.len())));
-        let paths: Vec<String> = self.layers.iter().map(|l| l.path.clone()).collect();
+        // Sorted, a container's children follow the first path at or after
+        // "its path." — one binary search per layer, not a scan.
+        let mut paths: Vec<String> = self.layers.iter().map(|l| l.path.clone()).collect();
+        paths.sort_unstable();
         for layer in &mut self.layers {
             let prefix = format!("{}.", layer.path);
-            let is_container = paths.iter().any(|p| p.starts_with(&prefix));
+            let next = paths.partition_point(|p| p.as_str() < prefix.as_str());
+            let is_container = paths.get(next).is_some_and(|p| p.starts_with(&prefix));
             layer.has_params = self.weighted_paths.contains(&layer.path);
             layer.kind = if is_container {
                 LayerKind::Container
@@ -184,5 +210,30 @@ impl StepRecord {
     /// Layers of the given kinds, input to output.
     pub fn layers_of(&self, kinds: &[LayerKind]) -> impl Iterator<Item = &LayerRecord> {
         self.layers.iter().filter(move |l| kinds.contains(&l.kind))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn containers_are_the_paths_with_children_and_nothing_else() {
+        let mut r = StepRecord::new(0);
+        let s = GradStats::default();
+        // "1" holds "1.0"; "10" and "1x" only share its first character;
+        // "2" is a leaf whose name another path merely starts with ("2x").
+        for (i, path) in ["0", "1.0", "1", "10", "1x", "2", "2x"].iter().enumerate() {
+            r.push_layer_output(path, "tanh", i, &s);
+        }
+        let slot = r.layers.iter().position(|l| l.path == "1.0").unwrap();
+        r.merge_layer_output(slot, &s);
+        r.finish_layers();
+        let kind = |p: &str| r.layers.iter().find(|l| l.path == p).unwrap().kind;
+        assert_eq!(kind("1"), LayerKind::Container);
+        for leaf in ["0", "1.0", "10", "1x", "2", "2x"] {
+            assert_eq!(kind(leaf), LayerKind::Activation, "{leaf}");
+        }
+        assert_eq!(r.layers.len(), 7, "merging adds no layer");
     }
 }
