@@ -179,6 +179,8 @@ mod imp {
                 // SAFETY: CLAIMED again: the slot's cells are this thread's.
                 unsafe { *self.0.job.get() = None };
                 self.0.state.store(IDLE, Release);
+                #[cfg(test)]
+                std::thread::yield_now();
             }
             back.is_ok()
         }
@@ -196,14 +198,19 @@ mod imp {
             // SAFETY: DONE hands `panic` back to the claiming thread.
             let panic = unsafe { (*self.0.panic.get()).take() };
             self.0.state.store(IDLE, Release);
+            // Tests widen the window in which another caller may claim the
+            // slot just released (see `racing_callers_never_lose_or_steal_a_job`).
+            #[cfg(test)]
+            std::thread::yield_now();
             panic
         }
     }
 
     impl Drop for Claim {
-        /// Only reached with the job still out when `a` unwinds.
+        /// Only reached when `a` unwinds: the slot is still this caller's
+        /// (READY, RUNNING or DONE), so take the job back or wait for it.
         fn drop(&mut self) {
-            if self.0.state.load(Acquire) != IDLE && !self.take_back() {
+            if !self.take_back() {
                 let _ = self.wait();
             }
         }
@@ -237,12 +244,16 @@ mod imp {
             t.unpark();
         }
         let ra = a();
+        // Both outcomes release the slot (IDLE), after which another caller
+        // may claim it at once: the claim must be forgotten, not dropped,
+        // or its drop would see that caller's job as its own and take it
+        // back or wait for it (a lost job and a caller spinning forever).
         if claim.take_back() {
-            drop(claim);
+            std::mem::forget(claim);
             run_b();
         } else {
             let panic = claim.wait();
-            drop(claim);
+            std::mem::forget(claim);
             if let Some(p) = panic {
                 resume_unwind(p);
             }
@@ -287,6 +298,36 @@ mod tests {
         assert!(r.is_err());
         // The pool still works afterwards.
         assert_eq!(join(|| 3, || 4), (3, 4));
+    }
+
+    /// Callers racing for the worker, many times over: a slot released by
+    /// one caller and claimed by the next at once must never be touched by
+    /// the first again (that race stole or hung jobs in two test threads
+    /// that trained at the same time). A watchdog turns a hang into a
+    /// failure.
+    #[test]
+    fn racing_callers_never_lose_or_steal_a_job() {
+        let (done, finished) = std::sync::mpsc::channel();
+        for t in 0..3u64 {
+            let done = done.clone();
+            std::thread::spawn(move || {
+                // A little work in each half, so the worker really takes
+                // jobs and callers hand the slot back and forth.
+                let work =
+                    |x: u64| (0..200).fold(x, |h, k| std::hint::black_box(h.rotate_left(5) ^ k));
+                for i in 0..20_000u64 {
+                    let (a, b) = join(|| work(t ^ i), || work(t.wrapping_mul(i)));
+                    assert_eq!((a, b), (work(t ^ i), work(t.wrapping_mul(i))));
+                }
+                let _ = done.send(t);
+            });
+        }
+        drop(done);
+        for _ in 0..3 {
+            finished
+                .recv_timeout(std::time::Duration::from_secs(30))
+                .expect("a joining thread hung or panicked");
+        }
     }
 
     #[test]
