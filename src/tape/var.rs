@@ -75,7 +75,7 @@ impl<'t, T: Scalar> Var<'t, T> {
     /// The shape of the value.
     #[track_caller]
     pub fn shape(self) -> Shape {
-        self.value().shape_ref().clone()
+        self.value_ref().shape_ref().clone()
     }
 
     /// The same value as a constant: no gradient flows through it.

@@ -218,6 +218,20 @@ impl<T: Scalar> Tensor<T> {
         }
     }
 
+    /// `self = f(self, other)` elementwise, in place (copy on write if the
+    /// buffer is shared): [`Tensor::zip_map`] without a new buffer, for a
+    /// gradient that is consumed by the rule that rewrites it.
+    ///
+    /// # Panics
+    /// If the shapes differ.
+    #[track_caller]
+    pub fn zip_apply(&mut self, other: &Tensor<T>, f: impl Fn(T, T) -> T) {
+        assert_same_shape("zip_apply", self, other);
+        for (x, &y) in self.data_mut().iter_mut().zip(other.data()) {
+            *x = f(*x, y);
+        }
+    }
+
     /// `self += alpha · other` in place, for tensors of the same shape.
     ///
     /// # Panics
@@ -334,6 +348,23 @@ mod tests {
         let m = a.minimum(&b).to_vec();
         assert_eq!(m[0], 1.0);
         assert!(m[1].is_nan() && m[2].is_nan());
+    }
+
+    #[test]
+    fn zip_apply_rewrites_in_place_and_leaves_a_sharer_untouched() {
+        let mut g = Tensor::<f64>::from_vec(vec![1.0, 2.0, 3.0], [3]).unwrap();
+        let y = Tensor::<f64>::from_vec(vec![0.5, -1.0, 4.0], [3]).unwrap();
+        let sharer = g.clone();
+        g.zip_apply(&y, |a, b| a * b - 1.0);
+        assert_eq!(g.to_vec(), vec![-0.5, -3.0, 11.0]);
+        assert_eq!(sharer.to_vec(), vec![1.0, 2.0, 3.0]);
+        assert!(!g.shares_storage(&sharer));
+    }
+
+    #[test]
+    #[should_panic(expected = "zip_apply: shapes [2] and [3] differ")]
+    fn zip_apply_needs_equal_shapes() {
+        Tensor::<f32>::zeros([2]).zip_apply(&Tensor::zeros([3]), |a, b| a + b);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::scalar::Scalar;
 use crate::tape::Var;
 use crate::tape::backward::Ctx;
 use crate::tensor::matmul::{MatRef, product};
-use crate::tensor::{Shape, Tensor, Transpose};
+use crate::tensor::{Tensor, Transpose};
 
 use super::Op;
 
@@ -113,17 +113,19 @@ impl<'t, T: Scalar> Var<'t, T> {
                 "linear: bias of shape {bs:?} does not match weight of shape {ws:?}: it must be [{outputs}]"
             );
         }
-        let mut dims = xs.dims().to_vec();
-        if let Some(last) = dims.last_mut() {
+        // The input's shape with `outputs` last (inline up to rank 4: no
+        // allocation on the hot path of every dense layer).
+        let mut out_shape = xs;
+        if let Some(last) = out_shape.dims_mut().last_mut() {
             *last = outputs;
         }
         let value = {
             let (x, w) = (self.value_ref(), weight.value_ref());
-            let b = bias.map(|b| b.value());
+            let b = bias.map(|b| b.value_ref());
             let rows = x.numel() / inputs.max(1);
             let xm = MatRef::new(x.data(), rows, inputs, Transpose::No);
             let wt = MatRef::new(w.data(), outputs, inputs, Transpose::Yes);
-            let mut y = product(Shape::new(&dims), xm, wt);
+            let mut y = product(out_shape, xm, wt);
             if let Some(b) = &b {
                 // The new buffer is unique: no copy.
                 for row in y.data_mut().chunks_exact_mut(outputs.max(1)) {

@@ -77,15 +77,21 @@ impl<T: Scalar> UnaryOp<T> {
         let x = ctx.value(self.x);
         // Rules written from the output `y` or from the input `x`; generic
         // closures (not `dyn`) so each rule compiles to its own tight loop.
+        // The incoming gradient is this rule's to consume: it is rewritten
+        // in place (a copy only if a hook or retained var shares it).
         macro_rules! from_y {
-            ($f:expr) => {
-                g.zip_map(y, $f)
-            };
+            ($f:expr) => {{
+                let mut g = g;
+                g.zip_apply(y, $f);
+                g
+            }};
         }
         macro_rules! from_x {
-            ($f:expr) => {
-                g.zip_map(x, $f)
-            };
+            ($f:expr) => {{
+                let mut g = g;
+                g.zip_apply(x, $f);
+                g
+            }};
         }
         let dx = match self.kind {
             UnaryKind::Neg => g.neg(),
