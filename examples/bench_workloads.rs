@@ -24,6 +24,11 @@ use std::time::Instant;
 #[path = "../benches/common/workloads.rs"]
 mod workloads;
 
+#[path = "../benches/common/proc_stats.rs"]
+#[allow(dead_code)]
+mod proc_stats;
+
+use proc_stats::minor_faults;
 use workloads::{NAMES, Workload};
 
 /// The system allocator, counting the bytes live and their peak.
@@ -158,13 +163,4 @@ fn main() {
         line.push('}');
         println!("{line}");
     }
-}
-
-/// The process's minor page faults so far (Linux: `/proc/self/stat`'s
-/// tenth field; `None` elsewhere).
-fn minor_faults() -> Option<u64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // The command name (field 2) may hold spaces; fields after its ')'.
-    let rest = stat.rsplit_once(')')?.1;
-    rest.split_whitespace().nth(7)?.parse().ok()
 }

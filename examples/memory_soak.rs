@@ -16,17 +16,14 @@
 #[allow(dead_code)]
 mod workloads;
 
+#[path = "../benches/common/proc_stats.rs"]
+#[allow(dead_code)]
+mod proc_stats;
+
 use std::time::Instant;
 
+use proc_stats::rss_bytes;
 use workloads::Workload;
-
-/// The process's resident set in bytes, from the kernel's own accounting.
-fn rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
 
 fn flag(args: &[String], name: &str, default: u64) -> u64 {
     match args.iter().position(|a| a == name) {

@@ -7,11 +7,11 @@
 #[allow(dead_code)]
 mod workloads;
 
-fn rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    Some(line.split_whitespace().nth(1)?.parse::<u64>().ok()? * 1024)
-}
+#[path = "../benches/common/proc_stats.rs"]
+#[allow(dead_code)]
+mod proc_stats;
+
+use proc_stats::rss_bytes;
 
 #[cfg(target_os = "linux")]
 #[test]
