@@ -1,6 +1,9 @@
 //! Elementwise kernels in GB/s (bytes read plus bytes written): `tanh`,
 //! `exp` and a broadcast add (a `[rows, 100]` matrix plus a `[100]` bias
-//! row, the shape of a dense layer's bias) on 1e3, 1e5 and 1e6 elements.
+//! row, the shape of a dense layer's bias) on 1e3, 1e5 and 1e6 elements;
+//! and `tanh` on a dense layer's output (64×256, 128×512) beside the same
+//! kernel through `map`, which stays on one core, to show what splitting a
+//! costly map over two cores buys.
 //!
 //! `cargo bench --bench elementwise`.
 
@@ -8,7 +11,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use gradflow::{Rng, SeedableRng, Tensor};
+use gradflow::{Rng, Scalar, SeedableRng, Tensor};
 
 const SIZES: &[usize] = &[1_000, 100_000, 1_000_000];
 
@@ -36,5 +39,23 @@ fn elementwise(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, elementwise);
+fn costly_map_split(c: &mut Criterion) {
+    let mut rng = Rng::seed_from_u64(1);
+    let mut group = c.benchmark_group("tanh_two_cores");
+    group.sample_size(30);
+    group.measurement_time(Duration::from_secs(2));
+    for shape in [[64, 256], [128, 512]] {
+        let x = Tensor::<f32>::uniform(shape, -3.0, 3.0, &mut rng);
+        let id = format!("{}x{}", shape[0], shape[1]);
+        group.bench_with_input(BenchmarkId::new("split", &id), &(), |b, _| {
+            b.iter(|| black_box(black_box(&x).tanh()))
+        });
+        group.bench_with_input(BenchmarkId::new("one_core", &id), &(), |b, _| {
+            b.iter(|| black_box(black_box(&x).map(f32::tanh_kernel)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, elementwise, costly_map_split);
 criterion_main!(benches);
