@@ -212,10 +212,7 @@ impl<T: Scalar> Tensor<T> {
     /// If the shapes differ.
     #[track_caller]
     pub fn add_inplace(&mut self, other: &Tensor<T>) {
-        assert_same_shape("add_inplace", self, other);
-        for (x, &y) in self.data_mut().iter_mut().zip(other.data()) {
-            *x += y;
-        }
+        self.zip_in_place("add_inplace", other, |x, y| x + y);
     }
 
     /// `self = f(self, other)` elementwise, in place (copy on write if the
@@ -226,10 +223,7 @@ impl<T: Scalar> Tensor<T> {
     /// If the shapes differ.
     #[track_caller]
     pub fn zip_apply(&mut self, other: &Tensor<T>, f: impl Fn(T, T) -> T) {
-        assert_same_shape("zip_apply", self, other);
-        for (x, &y) in self.data_mut().iter_mut().zip(other.data()) {
-            *x = f(*x, y);
-        }
+        self.zip_in_place("zip_apply", other, f);
     }
 
     /// `self += alpha · other` in place, for tensors of the same shape.
@@ -238,9 +232,17 @@ impl<T: Scalar> Tensor<T> {
     /// If the shapes differ.
     #[track_caller]
     pub fn axpy_inplace(&mut self, alpha: T, other: &Tensor<T>) {
-        assert_same_shape("axpy_inplace", self, other);
+        self.zip_in_place("axpy_inplace", other, |x, y| x + alpha * y);
+    }
+
+    /// The loop behind the in-place elementwise ops; `op` names the public
+    /// op in the shape panic.
+    #[track_caller]
+    #[inline]
+    fn zip_in_place(&mut self, op: &str, other: &Tensor<T>, f: impl Fn(T, T) -> T) {
+        assert_same_shape(op, self, other);
         for (x, &y) in self.data_mut().iter_mut().zip(other.data()) {
-            *x += alpha * y;
+            *x = f(*x, y);
         }
     }
 }

@@ -79,19 +79,23 @@ impl<T: Scalar> UnaryOp<T> {
         // closures (not `dyn`) so each rule compiles to its own tight loop.
         // The incoming gradient is this rule's to consume: it is rewritten
         // in place (a copy only if a hook or retained var shares it).
+        fn rewrite<T: Scalar>(
+            mut g: Tensor<T>,
+            by: &Tensor<T>,
+            f: impl Fn(T, T) -> T,
+        ) -> Tensor<T> {
+            g.zip_apply(by, f);
+            g
+        }
         macro_rules! from_y {
-            ($f:expr) => {{
-                let mut g = g;
-                g.zip_apply(y, $f);
-                g
-            }};
+            ($f:expr) => {
+                rewrite(g, y, $f)
+            };
         }
         macro_rules! from_x {
-            ($f:expr) => {{
-                let mut g = g;
-                g.zip_apply(x, $f);
-                g
-            }};
+            ($f:expr) => {
+                rewrite(g, x, $f)
+            };
         }
         let dx = match self.kind {
             UnaryKind::Neg => g.neg(),
